@@ -1,0 +1,15 @@
+package jdlm.app;
+
+import picocli.CommandLine.Command;
+
+/** {@code jdlm bench ...}: benchmarks that report ratios against a reference measured in the same run. */
+@Command(name = "bench",
+        mixinStandardHelpOptions = true,
+        description = "Benchmarks (kernels) with side-by-side references.",
+        subcommands = {})
+public final class BenchCommand implements Runnable {
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.out);
+    }
+}

@@ -1,0 +1,68 @@
+package jdlm.model;
+
+import jdlm.tensor.Rope;
+
+/**
+ * Shape and hyper-parameters of a transformer. The native architecture is LLaDA's (DESIGN.md §3):
+ * pre-norm, RMSNorm, rotary embeddings, SwiGLU MLP, grouped-query attention, no biases, untied
+ * input and output embeddings, no time input. {@link AttentionMode#BIDIRECTIONAL} makes it a
+ * masked-diffusion model, {@link AttentionMode#CAUSAL} its autoregressive twin (a Llama).
+ *
+ * @param layers        number of transformer blocks
+ * @param dim           model width d
+ * @param heads         query heads
+ * @param kvHeads       key/value heads (heads % kvHeads == 0; equal means plain multi-head)
+ * @param headDim       width of one head (usually dim / heads)
+ * @param hiddenDim     SwiGLU inner width
+ * @param vocabSize     number of token ids, special tokens included
+ * @param contextLength longest sequence the model accepts (rotary tables are sized to it)
+ * @param ropeTheta     rotary base θ
+ * @param normEps       RMSNorm ε
+ * @param attention     bidirectional (diffusion) or causal (autoregressive)
+ * @param ropeStyle     which pairs rotate: adjacent (Llama, LLaDA) or halves (NeoX, Qwen2, Dream)
+ */
+public record ModelConfig(int layers, int dim, int heads, int kvHeads, int headDim, int hiddenDim,
+                          int vocabSize, int contextLength, double ropeTheta, float normEps,
+                          AttentionMode attention, Rope.Style ropeStyle) {
+
+    public enum AttentionMode { BIDIRECTIONAL, CAUSAL }
+
+    public ModelConfig {
+        require(layers >= 1, "layers", layers, "at least 1");
+        require(dim >= 1, "dim", dim, "at least 1");
+        require(heads >= 1, "heads", heads, "at least 1");
+        require(kvHeads >= 1 && heads % kvHeads == 0, "kvHeads", kvHeads, "a divisor of heads (" + heads + ")");
+        require(headDim >= 2 && headDim % 2 == 0 && headDim <= 128, "headDim", headDim, "an even number in [2, 128]");
+        require(hiddenDim >= 1, "hiddenDim", hiddenDim, "at least 1");
+        require(vocabSize >= 2, "vocabSize", vocabSize, "at least 2");
+        require(contextLength >= 1, "contextLength", contextLength, "at least 1");
+        if (!(ropeTheta > 0)) throw new IllegalArgumentException("ropeTheta must be positive, got " + ropeTheta);
+        if (!(normEps > 0)) throw new IllegalArgumentException("normEps must be positive, got " + normEps);
+        if (attention == null || ropeStyle == null) throw new IllegalArgumentException("attention and ropeStyle are required");
+    }
+
+    /** A LLaDA-style model with head size dim/heads, plain multi-head attention, θ = 10000, ε = 1e-5. */
+    public static ModelConfig of(int layers, int dim, int heads, int hiddenDim, int vocabSize,
+                                 int contextLength, AttentionMode attention) {
+        if (dim % heads != 0) throw new IllegalArgumentException("dim (" + dim + ") must be divisible by heads (" + heads + ")");
+        return new ModelConfig(layers, dim, heads, heads, dim / heads, hiddenDim, vocabSize, contextLength,
+                10000.0, 1e-5f, attention, Rope.Style.ADJACENT_PAIRS);
+    }
+
+    public ModelConfig withAttention(AttentionMode mode) {
+        return new ModelConfig(layers, dim, heads, kvHeads, headDim, hiddenDim, vocabSize, contextLength,
+                ropeTheta, normEps, mode, ropeStyle);
+    }
+
+    /** Width of all query heads together. */
+    public int qDim() { return heads * headDim; }
+
+    /** Width of all key (or value) heads together. */
+    public int kvDim() { return kvHeads * headDim; }
+
+    public boolean causal() { return attention == AttentionMode.CAUSAL; }
+
+    private static void require(boolean ok, String name, int value, String expected) {
+        if (!ok) throw new IllegalArgumentException(name + " must be " + expected + ", got " + value);
+    }
+}

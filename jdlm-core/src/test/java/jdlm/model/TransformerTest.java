@@ -1,0 +1,244 @@
+package jdlm.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import jdlm.model.ModelConfig.AttentionMode;
+import jdlm.tensor.Rope;
+import org.junit.jupiter.api.Test;
+
+class TransformerTest {
+
+    /** Small and deliberately odd: GQA (4 query heads on 2 KV heads), qDim 24 ≠ dim 10, hidden 14, vocab 11. */
+    private static ModelConfig tiny(AttentionMode mode, Rope.Style style) {
+        return new ModelConfig(2, 10, 4, 2, 6, 14, 11, 16, 10000.0, 1e-5f, mode, style);
+    }
+
+    /** Random, non-trivial parameters (norm gains away from 1) so every path matters. */
+    private static Transformer randomModel(ModelConfig c, long seed) {
+        Transformer m = Transformer.initialized(c, seed);
+        float[] p = m.parameters();
+        SplittableRandom r = new SplittableRandom(seed + 1);
+        for (int i = 0; i < p.length; i++) p[i] = (float) (r.nextGaussian() * 0.5);
+        return m;
+    }
+
+    private static int[] randomTokens(int n, int vocab, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) t[i] = r.nextInt(vocab);
+        return t;
+    }
+
+    private static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) d[i] = a[i];
+        return d;
+    }
+
+    @Test
+    void forwardMatchesFloat64Reference() {
+        for (AttentionMode mode : AttentionMode.values()) {
+            for (Rope.Style style : Rope.Style.values()) {
+                ModelConfig c = tiny(mode, style);
+                Transformer m = randomModel(c, 7);
+                int B = 2, T = 9;
+                int[] tokens = randomTokens(B * T, c.vocabSize(), 3);
+                float[] logits = m.logits(tokens, B, T);
+                ReferenceTransformer64 ref = new ReferenceTransformer64(c);
+                double maxErr = 0, maxRef = 0;
+                for (int b = 0; b < B; b++) {
+                    double[][] want = ref.logits(toDouble(m.parameters()), Arrays.copyOfRange(tokens, b * T, (b + 1) * T));
+                    for (int t = 0; t < T; t++) {
+                        for (int j = 0; j < c.vocabSize(); j++) {
+                            maxErr = Math.max(maxErr, Math.abs(want[t][j] - logits[(b * T + t) * c.vocabSize() + j]));
+                            maxRef = Math.max(maxRef, Math.abs(want[t][j]));
+                        }
+                    }
+                }
+                assertTrue(maxErr / maxRef < 1e-5, mode + "/" + style + ": relative error " + maxErr / maxRef);
+            }
+        }
+    }
+
+    @Test
+    void gradientMatchesFiniteDifferencesOfFloat64Reference() {
+        for (AttentionMode mode : AttentionMode.values()) {
+            ModelConfig c = tiny(mode, Rope.Style.ADJACENT_PAIRS);
+            Transformer m = randomModel(c, 11);
+            int T = 7;
+            int[] tokens = randomTokens(T, c.vocabSize(), 5);
+            // L = Σ logits ⊙ G for a fixed random G, so dL/dlogits = G.
+            SplittableRandom r = new SplittableRandom(13);
+            float[] g = new float[T * c.vocabSize()];
+            for (int i = 0; i < g.length; i++) g[i] = (float) r.nextGaussian();
+
+            Activations a = new Activations(c, 1, T, true);
+            m.forward(a, tokens);
+            float[] grads = new float[m.parameters().length];
+            m.backward(a, g, grads);
+
+            ReferenceTransformer64 ref = new ReferenceTransformer64(c);
+            double[] p = toDouble(m.parameters());
+            double h = 1e-5, errSq = 0, refSq = 0, maxAbsErr = 0;
+            int checked = 0;
+            for (ParameterLayout.View v : m.layout().views().values()) {
+                for (int s = 0; s < 6; s++) {
+                    int i = v.offset() + r.nextInt(v.size());
+                    double keep = p[i];
+                    p[i] = keep + h;
+                    double up = project(ref.logits(p, tokens), g);
+                    p[i] = keep - h;
+                    double down = project(ref.logits(p, tokens), g);
+                    p[i] = keep;
+                    double fd = (up - down) / (2 * h);
+                    double diff = grads[i] - fd;
+                    errSq += diff * diff;
+                    refSq += fd * fd;
+                    maxAbsErr = Math.max(maxAbsErr, Math.abs(diff));
+                    checked++;
+                }
+            }
+            double rel = Math.sqrt(errSq / refSq);
+            assertTrue(refSq > 0);
+            assertTrue(rel < 1e-4, mode + ": float32 backward vs float64 finite differences over " + checked
+                    + " parameters: relative error " + rel + ", max abs error " + maxAbsErr);
+        }
+    }
+
+    private static double project(double[][] logits, float[] g) {
+        double s = 0;
+        int V = logits[0].length;
+        for (int t = 0; t < logits.length; t++) for (int j = 0; j < V; j++) s += logits[t][j] * g[t * V + j];
+        return s;
+    }
+
+    @Test
+    void gradientsAccumulateAcrossBackwardCalls() {
+        ModelConfig c = tiny(AttentionMode.BIDIRECTIONAL, Rope.Style.ADJACENT_PAIRS);
+        Transformer m = randomModel(c, 2);
+        int T = 5;
+        int[] tokens = randomTokens(T, c.vocabSize(), 9);
+        float[] g = new float[T * c.vocabSize()];
+        Arrays.fill(g, 0.25f);
+        Activations a = new Activations(c, 1, T, true);
+        m.forward(a, tokens);
+        float[] once = new float[m.parameters().length];
+        m.backward(a, g, once);
+        float[] twice = new float[once.length];
+        m.backward(a, g, twice);
+        m.backward(a, g, twice);
+        for (int i = 0; i < once.length; i++) assertEquals(2 * once[i], twice[i], 1e-5f * (1 + Math.abs(once[i])));
+    }
+
+    @Test
+    void kvCacheDecodingEqualsFullCausalForward() {
+        ModelConfig c = tiny(AttentionMode.CAUSAL, Rope.Style.HALVES);
+        Transformer m = randomModel(c, 21);
+        int T = 12;
+        int[] tokens = randomTokens(T, c.vocabSize(), 4);
+        float[] full = m.logits(tokens, 1, T);
+        int V = c.vocabSize();
+
+        KVCache cache = new KVCache(c, T);
+        float[] stepwise = new float[T * V];
+        for (int t = 0; t < T; t++) {
+            float[] row = m.decode(cache, tokens, t, 1);
+            System.arraycopy(row, 0, stepwise, t * V, V);
+        }
+        assertClose(full, stepwise, 1e-5);
+
+        // Chunks of uneven size (prompt ingestion followed by steps) give the same rows too.
+        cache.clear();
+        float[] chunked = new float[T * V];
+        int[] chunks = {5, 1, 4, 2};
+        int pos = 0;
+        for (int n : chunks) {
+            float[] rows = m.decode(cache, tokens, pos, n);
+            System.arraycopy(rows, 0, chunked, pos * V, n * V);
+            pos += n;
+        }
+        assertClose(full, chunked, 1e-5);
+        assertThrows(IllegalArgumentException.class, () -> m.decode(cache, tokens, 0, 1), "a full cache must refuse more tokens");
+    }
+
+    @Test
+    void kvCacheIsRefusedForBidirectionalModels() {
+        ModelConfig c = tiny(AttentionMode.BIDIRECTIONAL, Rope.Style.ADJACENT_PAIRS);
+        Transformer m = randomModel(c, 1);
+        assertThrows(IllegalStateException.class, () -> m.decode(new KVCache(c, 4), new int[] {1}, 0, 1));
+    }
+
+    @Test
+    void bidirectionalOutputDependsOnLaterTokensAndCausalDoesNot() {
+        for (AttentionMode mode : AttentionMode.values()) {
+            ModelConfig c = tiny(mode, Rope.Style.ADJACENT_PAIRS);
+            Transformer m = randomModel(c, 5);
+            int T = 8, i = 3, V = c.vocabSize();
+            int[] a = randomTokens(T, V, 6);
+            int[] b = a.clone();
+            b[T - 1] = (a[T - 1] + 1) % V; // change only the last token
+            float[] la = m.logits(a, 1, T), lb = m.logits(b, 1, T);
+            float[] rowA = Arrays.copyOfRange(la, i * V, (i + 1) * V);
+            float[] rowB = Arrays.copyOfRange(lb, i * V, (i + 1) * V);
+            if (mode == AttentionMode.CAUSAL) {
+                assertArrayEquals(rowA, rowB, 0f, "causal: position " + i + " must not see the last token");
+            } else {
+                assertFalse(Arrays.equals(rowA, rowB), "bidirectional: position " + i + " must see the last token");
+            }
+        }
+    }
+
+    @Test
+    void sameSeedGivesBitIdenticalLogits() {
+        ModelConfig c = ModelConfig.of(2, 32, 4, 48, 40, 32, AttentionMode.BIDIRECTIONAL);
+        int[] tokens = randomTokens(3 * 17, c.vocabSize(), 8);
+        float[] first = Transformer.initialized(c, 42).logits(tokens, 3, 17);
+        float[] second = Transformer.initialized(c, 42).logits(tokens, 3, 17);
+        assertArrayEquals(first, second, 0f);
+        float[] other = Transformer.initialized(c, 43).logits(tokens, 3, 17);
+        assertFalse(Arrays.equals(first, other), "a different seed must give a different model");
+    }
+
+    @Test
+    void batchedForwardEqualsOneSequenceAtATime() {
+        ModelConfig c = tiny(AttentionMode.BIDIRECTIONAL, Rope.Style.ADJACENT_PAIRS);
+        Transformer m = randomModel(c, 31);
+        int B = 3, T = 6, V = c.vocabSize();
+        int[] tokens = randomTokens(B * T, V, 12);
+        float[] batched = m.logits(tokens, B, T);
+        for (int b = 0; b < B; b++) {
+            float[] alone = m.logits(Arrays.copyOfRange(tokens, b * T, (b + 1) * T), 1, T);
+            assertClose(alone, Arrays.copyOfRange(batched, b * T * V, (b + 1) * T * V), 1e-6);
+        }
+    }
+
+    @Test
+    void badInputsAreRejectedWithClearMessages() {
+        ModelConfig c = tiny(AttentionMode.BIDIRECTIONAL, Rope.Style.ADJACENT_PAIRS);
+        Transformer m = randomModel(c, 1);
+        IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class, () -> m.logits(new int[20], 1, 20));
+        assertTrue(tooLong.getMessage().contains("context length 16"), tooLong.getMessage());
+        IllegalArgumentException badToken = assertThrows(IllegalArgumentException.class, () -> m.logits(new int[] {0, 11}, 1, 2));
+        assertTrue(badToken.getMessage().contains("token id 11"), badToken.getMessage());
+        IllegalArgumentException badHeads = assertThrows(IllegalArgumentException.class,
+                () -> new ModelConfig(1, 8, 3, 2, 4, 8, 10, 8, 1e4, 1e-5f, AttentionMode.CAUSAL, Rope.Style.HALVES));
+        assertTrue(badHeads.getMessage().contains("kvHeads"), badHeads.getMessage());
+    }
+
+    private static void assertClose(float[] want, float[] got, double relTol) {
+        assertEquals(want.length, got.length);
+        double maxErr = 0, maxRef = 0;
+        for (int i = 0; i < want.length; i++) {
+            maxErr = Math.max(maxErr, Math.abs(want[i] - got[i]));
+            maxRef = Math.max(maxRef, Math.abs(want[i]));
+        }
+        assertTrue(maxErr <= relTol * maxRef, "max error " + maxErr + " vs scale " + maxRef);
+    }
+}

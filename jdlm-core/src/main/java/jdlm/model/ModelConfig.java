@@ -62,6 +62,23 @@ public record ModelConfig(int layers, int dim, int heads, int kvHeads, int headD
 
     public boolean causal() { return attention == AttentionMode.CAUSAL; }
 
+    /** Parameters that multiply activations (all matrices, embedding lookup excluded). */
+    public long matmulParameters() {
+        long perLayer = (long) dim * qDim() + 2L * dim * kvDim() + (long) qDim() * dim + 3L * dim * hiddenDim;
+        return layers * perLayer + (long) dim * vocabSize;
+    }
+
+    /**
+     * Floating-point operations of one forward pass per token of a sequence of {@code seqLen}
+     * tokens: 2 per multiply-add of every weight, plus attention's QKᵀ and PV (2·2·S·qDim per
+     * layer, S the visible keys: all of them, or on average (seqLen+1)/2 when causal). Norms and
+     * activations are negligible and not counted. A training step costs about three times this.
+     */
+    public double forwardFlopsPerToken(int seqLen) {
+        double visible = causal() ? (seqLen + 1) / 2.0 : seqLen;
+        return 2.0 * matmulParameters() + layers * 4.0 * visible * qDim();
+    }
+
     private static void require(boolean ok, String name, int value, String expected) {
         if (!ok) throw new IllegalArgumentException(name + " must be " + expected + ", got " + value);
     }

@@ -1,0 +1,212 @@
+package jdlm.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Scaled dot-product attention with grouped-query heads, bidirectional (LLaDA) or causal (the
+ * AR twin, KV cache). Query head h reads kv head {@code h / (nHeads/nKvHeads)}; scale 1/√headDim.
+ *
+ * <p>Layout: q and out hold T rows of {@code nHeads·headDim}; k and v hold S rows of
+ * {@code nKvHeads·headDim}. Query row t is at absolute position {@code qPos0 + t}, key row s at s;
+ * causal attention lets t see keys {@code s ≤ qPos0 + t}.
+ *
+ * <p>Scores are computed against a per-task transposed copy of the kv head ({@code kᵀ[headDim, S]}),
+ * so the inner loop is a broadcast-FMA over 4 vectors of keys, with no horizontal reductions.
+ * Work is split over (head, query block) in forward and over heads in backward; tasks share no
+ * scratch.
+ */
+public final class Attention {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+    /** Keys per score-kernel step: 4 vector accumulators. */
+    private static final int KEY_STEP = 4 * L;
+    /** Query rows per forward task. */
+    private static final int Q_BLOCK = 32;
+
+    private Attention() {}
+
+    /**
+     * {@code out[t, h] = Σ_s softmax_s(q[t,h]·k[s,g] / √headDim) · v[s,g]} over the visible keys.
+     * When probs is non-null the probabilities are saved at {@code probs[probsOff + (h·T + t)·S + s]}
+     * (masked entries 0) for {@link #backward}.
+     */
+    public static void forward(float[] out, int outOff, float[] q, int qOff, float[] k, int kOff, float[] v, int vOff,
+                               float[] probs, int probsOff, int T, int S, int nHeads, int nKvHeads, int headDim,
+                               boolean causal, int qPos0) {
+        check(T, S, nHeads, nKvHeads, headDim, qPos0);
+        int group = nHeads / nKvHeads;
+        int qStride = nHeads * headDim, kvStride = nKvHeads * headDim;
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        int qBlocks = (T + Q_BLOCK - 1) / Q_BLOCK;
+        ThreadPool.shared().parallelFor(nHeads * qBlocks, task -> {
+            int h = task / qBlocks, t0 = (task % qBlocks) * Q_BLOCK, t1 = Math.min(T, t0 + Q_BLOCK);
+            int g = h / group;
+            int keys = causal ? Math.min(S, qPos0 + t1) : S;   // keys any row of this block sees
+            int ld = roundUp(keys, KEY_STEP);
+            float[] kt = new float[headDim * ld];
+            transpose(k, kOff + g * headDim, kvStride, keys, headDim, kt, ld);
+            float[] row = new float[ld];
+            for (int t = t0; t < t1; t++) {
+                int n = visible(t, S, causal, qPos0);
+                int qo = qOff + t * qStride + h * headDim;
+                // row[s] = scale · q_t · k_s
+                scores(row, q, qo, scale, kt, ld, headDim, roundUp(n, KEY_STEP));
+                Softmax.forward(row, 0, n);
+                if (probs != null) {
+                    int po = probsOff + (h * T + t) * S;
+                    System.arraycopy(row, 0, probs, po, n);
+                    java.util.Arrays.fill(probs, po + n, po + S, 0f);
+                }
+                // out_t = Σ_s p_s v_s
+                weightedRowSum(out, outOff + t * qStride + h * headDim, 1f, false,
+                        row, 0, 1, n, v, vOff + g * headDim, kvStride, headDim);
+            }
+        });
+    }
+
+    /**
+     * Backward of {@link #forward} from the saved probabilities P; accumulates (+=) into dq, dk, dv:
+     * {@code dP = dOut·vᵀ}, {@code dS = P ⊙ (dP − rowsum(P ⊙ dP))}, {@code dq += scale·dS·k},
+     * {@code dk += scale·dSᵀ·q}, {@code dv += Pᵀ·dOut} (kv heads summed over their query group).
+     */
+    public static void backward(float[] dq, int dqOff, float[] dk, int dkOff, float[] dv, int dvOff, float[] dOut, int dOutOff,
+                                float[] q, int qOff, float[] k, int kOff, float[] v, int vOff, float[] probs, int probsOff,
+                                int T, int S, int nHeads, int nKvHeads, int headDim, boolean causal, int qPos0) {
+        check(T, S, nHeads, nKvHeads, headDim, qPos0);
+        int group = nHeads / nKvHeads;
+        int qStride = nHeads * headDim, kvStride = nKvHeads * headDim;
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        // With grouped heads several tasks feed one kv head: each writes its own partial dk/dv,
+        // summed afterwards in head order (deterministic, no races).
+        float[][] partK = group == 1 ? null : new float[nHeads][];
+        float[][] partV = group == 1 ? null : new float[nHeads][];
+        ThreadPool.shared().parallelFor(nHeads, h -> {
+            int g = h / group;
+            float[] dkH = dk, dvH = dv;
+            int dkO = dkOff + g * headDim, dvO = dvOff + g * headDim, ld = kvStride;
+            if (group != 1) {
+                dkH = partK[h] = new float[S * headDim];
+                dvH = partV[h] = new float[S * headDim];
+                dkO = 0;
+                dvO = 0;
+                ld = headDim;
+            }
+            int sPad = roundUp(S, KEY_STEP);
+            float[] vt = new float[headDim * sPad];
+            transpose(v, vOff + g * headDim, kvStride, S, headDim, vt, sPad);
+            float[] dS = new float[T * S];
+            float[] dP = new float[sPad];
+            for (int t = 0; t < T; t++) {
+                int n = visible(t, S, causal, qPos0);
+                // dP[s] = dOut_t · v_s
+                scores(dP, dOut, dOutOff + t * qStride + h * headDim, 1f, vt, sPad, headDim, roundUp(n, KEY_STEP));
+                Softmax.backward(dS, t * S, probs, probsOff + (h * T + t) * S, dP, 0, n);
+                // dq_t += scale · Σ_s dS[t,s] k_s
+                weightedRowSum(dq, dqOff + t * qStride + h * headDim, scale, true,
+                        dS, t * S, 1, n, k, kOff + g * headDim, kvStride, headDim);
+            }
+            for (int s = 0; s < S; s++) {
+                int tStart = causal ? Math.max(0, s - qPos0) : 0;   // first query that sees key s
+                if (tStart >= T) break;
+                int count = T - tStart;
+                // dk_s += scale · Σ_t dS[t,s] q_t ;  dv_s += Σ_t P[t,s] dOut_t
+                weightedRowSum(dkH, dkO + s * ld, scale, true,
+                        dS, tStart * S + s, S, count, q, qOff + tStart * qStride + h * headDim, qStride, headDim);
+                weightedRowSum(dvH, dvO + s * ld, 1f, true,
+                        probs, probsOff + (h * T + tStart) * S + s, S, count,
+                        dOut, dOutOff + tStart * qStride + h * headDim, qStride, headDim);
+            }
+        });
+        if (group != 1) {
+            for (int h = 0; h < nHeads; h++) {
+                int g = h / group;
+                float[] pk = partK[h], pv = partV[h];
+                for (int s = 0; s < S; s++) {
+                    int ko = dkOff + s * kvStride + g * headDim, vo = dvOff + s * kvStride + g * headDim;
+                    for (int j = 0; j < headDim; j++) {
+                        dk[ko + j] += pk[s * headDim + j];
+                        dv[vo + j] += pv[s * headDim + j];
+                    }
+                }
+            }
+        }
+    }
+
+    /** Number of keys query row t sees. */
+    private static int visible(int t, int S, boolean causal, int qPos0) {
+        return causal ? Math.min(S, qPos0 + t + 1) : S;
+    }
+
+    /** {@code mt[d·ld + s] = m[mOff + s·mStride + d]} for s < rows, d < cols. */
+    private static void transpose(float[] m, int mOff, int mStride, int rows, int cols, float[] mt, int ld) {
+        for (int s = 0; s < rows; s++) {
+            int src = mOff + s * mStride;
+            for (int d = 0; d < cols; d++) mt[d * ld + s] = m[src + d];
+        }
+    }
+
+    /**
+     * {@code row[s] = alpha · Σ_d x[xOff+d] · mt[d·ld + s]} for s < n, n a multiple of {@link #KEY_STEP}:
+     * one query against a transposed block of keys, 4 vectors of keys per step.
+     */
+    private static void scores(float[] row, float[] x, int xOff, float alpha, float[] mt, int ld, int dim, int n) {
+        for (int s = 0; s < n; s += KEY_STEP) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int d = 0; d < dim; d++) {
+                FloatVector xd = FloatVector.broadcast(F, alpha * x[xOff + d]);
+                int b = d * ld + s;
+                a0 = FloatVector.fromArray(F, mt, b).fma(xd, a0);
+                a1 = FloatVector.fromArray(F, mt, b + L).fma(xd, a1);
+                a2 = FloatVector.fromArray(F, mt, b + 2 * L).fma(xd, a2);
+                a3 = FloatVector.fromArray(F, mt, b + 3 * L).fma(xd, a3);
+            }
+            a0.intoArray(row, s);
+            a1.intoArray(row, s + L);
+            a2.intoArray(row, s + 2 * L);
+            a3.intoArray(row, s + 3 * L);
+        }
+    }
+
+    /**
+     * {@code dst[dOff + j] (+)= alpha · Σ_{i<n} coef[cOff + i·cStride] · m[mOff + i·mStride + j]} for j < width:
+     * a coefficient-weighted sum of n strided rows, 4 rows per step.
+     */
+    private static void weightedRowSum(float[] dst, int dOff, float alpha, boolean accumulate,
+                                       float[] coef, int cOff, int cStride, int n,
+                                       float[] m, int mOff, int mStride, int width) {
+        for (int j = 0; j < width; j += L) {
+            VectorMask<Float> mask = F.indexInRange(j, width);
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            int i = 0;
+            for (; i + 4 <= n; i += 4) {
+                int mo = mOff + i * mStride + j, co = cOff + i * cStride;
+                a0 = FloatVector.fromArray(F, m, mo, mask).fma(FloatVector.broadcast(F, coef[co]), a0);
+                a1 = FloatVector.fromArray(F, m, mo + mStride, mask).fma(FloatVector.broadcast(F, coef[co + cStride]), a1);
+                a2 = FloatVector.fromArray(F, m, mo + 2 * mStride, mask).fma(FloatVector.broadcast(F, coef[co + 2 * cStride]), a2);
+                a3 = FloatVector.fromArray(F, m, mo + 3 * mStride, mask).fma(FloatVector.broadcast(F, coef[co + 3 * cStride]), a3);
+            }
+            for (; i < n; i++) {
+                a0 = FloatVector.fromArray(F, m, mOff + i * mStride + j, mask).fma(FloatVector.broadcast(F, coef[cOff + i * cStride]), a0);
+            }
+            FloatVector sum = a0.add(a1).add(a2.add(a3)).mul(alpha);
+            if (accumulate) sum = sum.add(FloatVector.fromArray(F, dst, dOff + j, mask));
+            sum.intoArray(dst, dOff + j, mask);
+        }
+    }
+
+    private static int roundUp(int n, int step) {
+        return (n + step - 1) / step * step;
+    }
+
+    private static void check(int T, int S, int nHeads, int nKvHeads, int headDim, int qPos0) {
+        if (T <= 0 || S <= 0 || nHeads <= 0 || nKvHeads <= 0 || headDim <= 0 || qPos0 < 0) {
+            throw new IllegalArgumentException("attention needs positive T, S, heads, headDim and qPos0 ≥ 0; got T=" + T
+                    + " S=" + S + " nHeads=" + nHeads + " nKvHeads=" + nKvHeads + " headDim=" + headDim + " qPos0=" + qPos0);
+        }
+        if (nHeads % nKvHeads != 0) {
+            throw new IllegalArgumentException("nHeads " + nHeads + " is not a multiple of nKvHeads " + nKvHeads);
+        }
+    }
+}

@@ -6,17 +6,17 @@ import jdlm.tensor.Rope;
  * An independent float64 implementation of the architecture, written as plain loops straight from
  * the formulas, used only as the reference the float32 engine is checked against.
  */
-final class ReferenceTransformer64 {
+public final class ReferenceTransformer64 {
     private final ModelConfig c;
     private final ParameterLayout layout;
 
-    ReferenceTransformer64(ModelConfig c) {
+    public ReferenceTransformer64(ModelConfig c) {
         this.c = c;
         this.layout = new ParameterLayout(c);
     }
 
     /** Logits [T][V] of one sequence, parameters given in double at the layout's offsets. */
-    double[][] logits(double[] p, int[] tokens) {
+    public double[][] logits(double[] p, int[] tokens) {
         int T = tokens.length, D = c.dim();
         double[][] x = new double[T][D];
         for (int t = 0; t < T; t++) {

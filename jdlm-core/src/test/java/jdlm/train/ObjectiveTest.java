@@ -1,0 +1,176 @@
+package jdlm.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import jdlm.model.Activations;
+import jdlm.model.ModelConfig;
+import jdlm.model.ModelConfig.AttentionMode;
+import jdlm.model.ParameterLayout;
+import jdlm.model.ReferenceTransformer64;
+import jdlm.model.Transformer;
+import jdlm.noise.LinearSchedule;
+import jdlm.noise.TimeSampler;
+import org.junit.jupiter.api.Test;
+
+class ObjectiveTest {
+    private static final int MASK = 10;
+    private static final ModelConfig CONFIG = ModelConfig.of(2, 12, 3, 20, 11, 16, AttentionMode.BIDIRECTIONAL);
+
+    private static Transformer model() {
+        Transformer m = Transformer.initialized(CONFIG, 3);
+        SplittableRandom r = new SplittableRandom(4);
+        float[] p = m.parameters();
+        for (int i = 0; i < p.length; i++) p[i] = (float) (r.nextGaussian() * 0.4);
+        return m;
+    }
+
+    private static int[] cleanBatch(int n) {
+        SplittableRandom r = new SplittableRandom(5);
+        int[] x = new int[n];
+        for (int i = 0; i < n; i++) x[i] = r.nextInt(MASK); // data never contains MASK
+        return x;
+    }
+
+    private static double engineLoss(Transformer m, TrainingBatch b, float[] grads) {
+        Activations a = new Activations(CONFIG, b.batch(), b.seqLen(), grads != null);
+        m.forward(a, b.inputs());
+        float[] dLogits = grads == null ? null : new float[a.logits().length];
+        double loss = WeightedCrossEntropy.lossAndGradient(a.logits(), CONFIG.vocabSize(), b, dLogits);
+        if (grads != null) m.backward(a, dLogits, grads);
+        return loss;
+    }
+
+    /** The MDLM formula written out in float64: Σ_b (1/t_b) Σ_{x_t = MASK} −log p(x₀ | x_t), MASK excluded, / (B·L). */
+    private static double referenceLoss(double[] p, int[] x0, int[] xt, double[] t, int B, int L) {
+        ReferenceTransformer64 ref = new ReferenceTransformer64(CONFIG);
+        double total = 0;
+        for (int b = 0; b < B; b++) {
+            double[][] logits = ref.logits(p, Arrays.copyOfRange(xt, b * L, (b + 1) * L));
+            for (int i = 0; i < L; i++) {
+                if (xt[b * L + i] != MASK) continue;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int v = 0; v < CONFIG.vocabSize(); v++) if (v != MASK) max = Math.max(max, logits[i][v]);
+                double z = 0;
+                for (int v = 0; v < CONFIG.vocabSize(); v++) if (v != MASK) z += Math.exp(logits[i][v] - max);
+                total += (1 / t[b]) * (max + Math.log(z) - logits[i][x0[b * L + i]]);
+            }
+        }
+        return total / (B * L);
+    }
+
+    private static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) d[i] = a[i];
+        return d;
+    }
+
+    @Test
+    void maskedDiffusionLossEqualsFloat64Formula() {
+        Transformer m = model();
+        int B = 3, L = 8;
+        int[] x0 = cleanBatch(B * L);
+        double[] t = {0.2, 0.55, 0.9};
+        MaskedDiffusionObjective obj = new MaskedDiffusionObjective(new LinearSchedule(1e-3), MASK, 1e-3);
+        TrainingBatch batch = obj.prepare(x0, B, L, t, new SplittableRandom(6));
+        int masked = 0;
+        for (int i = 0; i < B * L; i++) {
+            if (batch.inputs()[i] == MASK) masked++;
+            else assertEquals(x0[i], batch.inputs()[i], "clean positions carry over");
+        }
+        assertTrue(masked > 0 && masked < B * L);
+        double want = referenceLoss(toDouble(m.parameters()), x0, batch.inputs(), t, B, L);
+        double got = engineLoss(m, batch, null);
+        assertEquals(want, got, 1e-5 * Math.abs(want));
+    }
+
+    @Test
+    void gradientOfTheWholeLossMatchesFiniteDifferences() {
+        Transformer m = model();
+        int B = 2, L = 6;
+        int[] x0 = cleanBatch(B * L);
+        double[] t = {0.4, 0.8};
+        TrainingBatch batch = new MaskedDiffusionObjective(new LinearSchedule(1e-3), MASK, 1e-3)
+                .prepare(x0, B, L, t, new SplittableRandom(7));
+        float[] grads = new float[m.parameters().length];
+        engineLoss(m, batch, grads);
+
+        double[] p = toDouble(m.parameters());
+        SplittableRandom r = new SplittableRandom(8);
+        double h = 1e-5, errSq = 0, refSq = 0;
+        for (ParameterLayout.View v : m.layout().views().values()) {
+            for (int s = 0; s < 5; s++) {
+                int i = v.offset() + r.nextInt(v.size());
+                double keep = p[i];
+                p[i] = keep + h;
+                double up = referenceLoss(p, x0, batch.inputs(), t, B, L);
+                p[i] = keep - h;
+                double down = referenceLoss(p, x0, batch.inputs(), t, B, L);
+                p[i] = keep;
+                double fd = (up - down) / (2 * h);
+                errSq += (grads[i] - fd) * (grads[i] - fd);
+                refSq += fd * fd;
+            }
+        }
+        double rel = Math.sqrt(errSq / refSq);
+        assertTrue(rel < 1e-4, "gradient vs float64 finite differences: relative error " + rel);
+    }
+
+    @Test
+    void antitheticTimesAreEvenlySpacedOverTheUnitInterval() {
+        int B = 8;
+        double eps = 1e-3;
+        double[] t = new TimeSampler(eps, true).sample(B, new SplittableRandom(9));
+        double[] sorted = t.clone();
+        Arrays.sort(sorted);
+        for (int i = 1; i < B; i++) assertEquals((1 - eps) / B, sorted[i] - sorted[i - 1], 1e-12);
+        for (double v : t) assertTrue(v >= eps && v <= 1);
+    }
+
+    @Test
+    void lladaWeightsAreOneOverMaskProbabilityPerToken() {
+        int B = 4, L = 16;
+        int[] x0 = cleanBatch(B * L);
+        TrainingBatch b = new LladaObjective(MASK, 1e-3, 0).prepare(x0, B, L, new SplittableRandom(10));
+        for (int s = 0; s < B; s++) {
+            float w = -1;
+            for (int i = s * L; i < (s + 1) * L; i++) {
+                if (b.targets()[i] < 0) {
+                    assertEquals(0f, b.weights()[i]);
+                    continue;
+                }
+                assertEquals(MASK, b.inputs()[i]);
+                if (w < 0) w = b.weights()[i];
+                assertEquals(w, b.weights()[i], "one p_mask per sequence");
+            }
+            // weight = 1/(p_mask·B·L) with p_mask ∈ [ε, 1] ⇒ weight·B·L ≥ 1
+            if (w > 0) assertTrue(w * B * L >= 1 - 1e-6);
+        }
+    }
+
+    @Test
+    void lladaCropShortensTheWholeBatchAndKeepsSequenceStarts() {
+        int B = 2, L = 16;
+        int[] x0 = cleanBatch(B * L);
+        TrainingBatch b = new LladaObjective(MASK, 1e-3, 1.0).prepare(x0, B, L, new SplittableRandom(11));
+        assertTrue(b.seqLen() >= 1 && b.seqLen() <= L);
+        for (int s = 0; s < B; s++) {
+            for (int i = 0; i < b.seqLen(); i++) {
+                int in = b.inputs()[s * b.seqLen() + i];
+                assertTrue(in == MASK || in == x0[s * L + i]);
+            }
+        }
+    }
+
+    @Test
+    void nextTokenTargetsAreTheFollowingToken() {
+        int[] x0 = {1, 2, 3, 4, 5, 6};
+        TrainingBatch b = new NextTokenObjective().prepare(x0, 2, 3, new SplittableRandom(1));
+        assertEquals(Arrays.toString(new int[] {2, 3, -1, 5, 6, -1}), Arrays.toString(b.targets()));
+        assertEquals(0.25f, b.weights()[0]);
+        assertEquals(0f, b.weights()[2]);
+    }
+}

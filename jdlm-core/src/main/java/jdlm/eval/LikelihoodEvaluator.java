@@ -1,0 +1,137 @@
+package jdlm.eval;
+
+import java.util.SplittableRandom;
+
+import jdlm.model.Activations;
+import jdlm.model.Transformer;
+import jdlm.noise.AbsorbingProcess;
+import jdlm.noise.NoiseSchedule;
+import jdlm.noise.TimeSampler;
+import jdlm.train.WeightedCrossEntropy;
+
+/**
+ * Likelihood bounds on held-out sequences (DESIGN.md §4), in nats per token:
+ * <ul>
+ *   <li>{@link #continuousNelbo}: the masked model's continuous-time NELBO, Monte Carlo over t
+ *       (antithetic within each batch, fixed seed), weight −α′/(1 − α);</li>
+ *   <li>{@link #lladaBound}: LLaDA's lower-variance form — l ~ U{1..L}, mask exactly l tokens,
+ *       weight L/l;</li>
+ *   <li>{@link #discreteNelbo}: the T-step discrete-time bound — step i ~ U{1..T}, s = (i−1)/T,
+ *       t = i/T, weight T·(α_s − α_t)/(1 − α_t); it approaches the continuous bound as T grows;</li>
+ *   <li>{@link #autoregressiveNll}: the exact negative log-likelihood of a causal model.</li>
+ * </ul>
+ * Every estimate is the mean over (sequence, sample) pairs with its standard error.
+ */
+public final class LikelihoodEvaluator {
+    private final Transformer model;
+    private final int maskId;
+    private final int batch;
+
+    /** @param batch sequences per forward pass */
+    public LikelihoodEvaluator(Transformer model, int maskId, int batch) {
+        this.model = model;
+        this.maskId = maskId;
+        this.batch = batch;
+    }
+
+    /** How one sample of one sequence is corrupted and weighted. */
+    private interface Corruption {
+        /** Writes x_t for the sequence at {@code off} and returns the weight of its masked CE sum. */
+        double apply(int[] x0, int[] xt, int off, int len, int indexInBatch, int batchSize, SplittableRandom rng, double[] times);
+    }
+
+    public Estimate continuousNelbo(int[] sequences, int count, int len, NoiseSchedule schedule, int samplesPerSequence, long seed) {
+        AbsorbingProcess process = new AbsorbingProcess(maskId);
+        TimeSampler sampler = new TimeSampler(1e-3, true);
+        return estimate("continuous NELBO (" + schedule.name() + ")", sequences, count, len, samplesPerSequence, seed,
+                (x0, xt, off, n, i, b, rng, times) -> {
+                    double t = times[i];
+                    process.corrupt(x0, xt, off, n, schedule.maskProbability(t), rng);
+                    return schedule.weight(t);
+                }, sampler);
+    }
+
+    public Estimate lladaBound(int[] sequences, int count, int len, int samplesPerSequence, long seed) {
+        AbsorbingProcess process = new AbsorbingProcess(maskId);
+        return estimate("LLaDA bound (l ~ U{1..L}, weight L/l)", sequences, count, len, samplesPerSequence, seed,
+                (x0, xt, off, n, i, b, rng, times) -> {
+                    int l = 1 + rng.nextInt(n);
+                    process.corruptExactly(x0, xt, off, n, l, rng);
+                    return (double) n / l;
+                }, null);
+    }
+
+    public Estimate discreteNelbo(int[] sequences, int count, int len, NoiseSchedule schedule, int steps, int samplesPerSequence, long seed) {
+        if (steps < 1) throw new IllegalArgumentException("steps T must be at least 1, got " + steps);
+        AbsorbingProcess process = new AbsorbingProcess(maskId);
+        return estimate("discrete NELBO (T=" + steps + ", " + schedule.name() + ")", sequences, count, len, samplesPerSequence, seed,
+                (x0, xt, off, n, i, b, rng, times) -> {
+                    int step = 1 + rng.nextInt(steps);
+                    double s = (step - 1.0) / steps, t = (double) step / steps;
+                    double as = schedule.alpha(s), at = schedule.alpha(t);
+                    process.corrupt(x0, xt, off, n, 1 - at, rng);
+                    return steps * (as - at) / (1 - at);
+                }, null);
+    }
+
+    /** Mean next-token cross-entropy of a causal model (position i predicts token i+1 of the same sequence). */
+    public Estimate autoregressiveNll(int[] sequences, int count, int len) {
+        if (!model.config().causal()) throw new IllegalStateException("exact NLL needs a causal (autoregressive) model");
+        int vocab = model.config().vocabSize();
+        double[] values = new double[count];
+        for (int first = 0; first < count; first += batch) {
+            int b = Math.min(batch, count - first);
+            int[] x = new int[b * len];
+            System.arraycopy(sequences, first * len, x, 0, b * len);
+            int[] targets = new int[b * len];
+            for (int s = 0; s < b; s++) {
+                for (int i = 0; i < len; i++) targets[s * len + i] = i + 1 < len ? x[s * len + i + 1] : -1;
+            }
+            Activations a = new Activations(model.config(), b, len, false);
+            model.forward(a, x);
+            float[] losses = new float[b * len];
+            jdlm.tensor.CrossEntropy.forward(a.logits(), b * len, vocab, targets, losses);
+            for (int s = 0; s < b; s++) {
+                double sum = 0;
+                for (int i = 0; i < len - 1; i++) sum += losses[s * len + i];
+                values[first + s] = sum / (len - 1);
+            }
+        }
+        return Estimate.of("autoregressive NLL", values, (long) count * (len - 1));
+    }
+
+    private Estimate estimate(String method, int[] sequences, int count, int len, int samplesPerSequence, long seed,
+                              Corruption corruption, TimeSampler times) {
+        if (count < 1) throw new IllegalArgumentException("no sequences to evaluate");
+        if (samplesPerSequence < 1) throw new IllegalArgumentException("samples per sequence must be at least 1");
+        int vocab = model.config().vocabSize();
+        SplittableRandom rng = new SplittableRandom(seed);
+        double[] values = new double[count * samplesPerSequence];
+        int filled = 0;
+        for (int sample = 0; sample < samplesPerSequence; sample++) {
+            for (int first = 0; first < count; first += batch) {
+                int b = Math.min(batch, count - first);
+                int n = b * len;
+                int[] x0 = new int[n];
+                System.arraycopy(sequences, first * len, x0, 0, n);
+                int[] xt = new int[n];
+                double[] t = times == null ? null : times.sample(b, rng);
+                double[] weights = new double[b];
+                for (int s = 0; s < b; s++) weights[s] = corruption.apply(x0, xt, s * len, len, s, b, rng, t);
+                Activations a = new Activations(model.config(), b, len, false);
+                model.forward(a, xt);
+                WeightedCrossEntropy.suppress(a.logits(), n, vocab, maskId);
+                int[] targets = new int[n];
+                for (int i = 0; i < n; i++) targets[i] = xt[i] == maskId ? x0[i] : -1;
+                float[] losses = new float[n];
+                jdlm.tensor.CrossEntropy.forward(a.logits(), n, vocab, targets, losses);
+                for (int s = 0; s < b; s++) {
+                    double sum = 0;
+                    for (int i = s * len; i < (s + 1) * len; i++) sum += losses[i];
+                    values[filled++] = weights[s] * sum / len;
+                }
+            }
+        }
+        return Estimate.of(method, values, (long) count * len);
+    }
+}

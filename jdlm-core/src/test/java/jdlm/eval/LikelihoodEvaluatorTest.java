@@ -1,0 +1,161 @@
+package jdlm.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+
+import jdlm.model.ModelConfig;
+import jdlm.model.ModelConfig.AttentionMode;
+import jdlm.model.Transformer;
+import jdlm.noise.LinearSchedule;
+import jdlm.noise.NoiseSchedule;
+import org.junit.jupiter.api.Test;
+
+/**
+ * With sequences of 4 tokens every mask pattern (2⁴ of them) can be enumerated, and because the
+ * model has no time input, each bound is an exact finite sum over patterns times an integral
+ * (or sum) over t. That gives exact values to hold the Monte-Carlo estimators against.
+ */
+class LikelihoodEvaluatorTest {
+    private static final int MASK = 7, L = 4, COUNT = 3;
+    private static final ModelConfig C = ModelConfig.of(1, 8, 2, 12, 8, 8, AttentionMode.BIDIRECTIONAL);
+    private static final NoiseSchedule SCHEDULE = new LinearSchedule(1e-3);
+
+    private static Transformer model() {
+        Transformer m = Transformer.initialized(C, 1);
+        SplittableRandom r = new SplittableRandom(2);
+        float[] p = m.parameters();
+        for (int i = 0; i < p.length; i++) p[i] = (float) (r.nextGaussian() * 0.7);
+        return m;
+    }
+
+    private static int[] sequences() {
+        SplittableRandom r = new SplittableRandom(3);
+        int[] s = new int[COUNT * L];
+        for (int i = 0; i < s.length; i++) s[i] = r.nextInt(MASK);
+        return s;
+    }
+
+    /** ce[seq][pattern]: Σ over masked positions of −log p(x₀ | x_t), MASK excluded, computed in double. */
+    private static double[][] maskedCrossEntropies(Transformer m, int[] seqs) {
+        double[][] ce = new double[COUNT][1 << L];
+        for (int s = 0; s < COUNT; s++) {
+            for (int pattern = 0; pattern < (1 << L); pattern++) {
+                int[] xt = new int[L];
+                for (int i = 0; i < L; i++) xt[i] = ((pattern >> i) & 1) != 0 ? MASK : seqs[s * L + i];
+                float[] logits = m.logits(xt, 1, L);
+                for (int i = 0; i < L; i++) {
+                    if (((pattern >> i) & 1) == 0) continue;
+                    double z = 0;
+                    for (int v = 0; v < C.vocabSize(); v++) if (v != MASK) z += Math.exp(logits[i * C.vocabSize() + v]);
+                    ce[s][pattern] += Math.log(z) - logits[i * C.vocabSize() + seqs[s * L + i]];
+                }
+            }
+        }
+        return ce;
+    }
+
+    /** E over patterns given the mask probability q: Σ_pattern q^k (1−q)^(L−k) · ce. */
+    private static double expectedCe(double[] ce, double q) {
+        double sum = 0;
+        for (int pattern = 0; pattern < ce.length; pattern++) {
+            int k = Integer.bitCount(pattern);
+            sum += Math.pow(q, k) * Math.pow(1 - q, L - k) * ce[pattern];
+        }
+        return sum;
+    }
+
+    private static double exactContinuous(double[][] ce) {
+        // ∫_ε^1 w(t) E[ce | q = 1 − α(t)] dt / L, midpoint rule on a fine grid (the integrand is smooth).
+        int n = 200_000;
+        double eps = 1e-3, h = (1 - eps) / n, total = 0;
+        for (double[] row : ce) {
+            double integral = 0;
+            for (int j = 0; j < n; j++) {
+                double t = eps + (j + 0.5) * h;
+                integral += SCHEDULE.weight(t) * expectedCe(row, SCHEDULE.maskProbability(t)) * h;
+            }
+            total += integral / L;
+        }
+        return total / ce.length / (1 - eps); // the estimator draws t uniformly on [ε, 1]
+    }
+
+    private static double exactDiscrete(double[][] ce, int steps) {
+        double total = 0;
+        for (double[] row : ce) {
+            for (int i = 1; i <= steps; i++) {
+                double as = SCHEDULE.alpha((i - 1.0) / steps), at = SCHEDULE.alpha((double) i / steps);
+                total += (as - at) / (1 - at) * expectedCe(row, 1 - at) / L; // (1/T) · T(α_s − α_t)/(1 − α_t)
+            }
+        }
+        return total / ce.length;
+    }
+
+    @Test
+    void discreteBoundApproachesTheContinuousOneAsStepsGrow() {
+        double[][] ce = maskedCrossEntropies(model(), sequences());
+        double continuous = exactContinuous(ce);
+        double previousGap = Double.POSITIVE_INFINITY;
+        for (int steps : new int[] {1, 2, 4, 16, 64, 256, 1024}) {
+            double gap = Math.abs(exactDiscrete(ce, steps) - continuous);
+            assertTrue(gap < previousGap, "gap to the continuous bound must shrink: T=" + steps + " gap " + gap);
+            previousGap = gap;
+        }
+        assertTrue(previousGap < 2e-3 * continuous, "T=1024 within 0.2% of the continuous bound, gap " + previousGap);
+    }
+
+    @Test
+    void monteCarloEstimatorsAgreeWithExactValues() {
+        Transformer m = model();
+        int[] seqs = sequences();
+        double[][] ce = maskedCrossEntropies(m, seqs);
+        LikelihoodEvaluator eval = new LikelihoodEvaluator(m, MASK, 64);
+
+        Estimate disc = eval.discreteNelbo(seqs, COUNT, L, SCHEDULE, 4, 3000, 11);
+        assertEquals(exactDiscrete(ce, 4), disc.natsPerToken(), 4 * disc.standardError(), "discrete T=4");
+
+        // LLaDA form: l ~ U{1..L}, uniform subset of size l, weight L/l ⇒ exact Σ_l (1/L)(L/l) mean_{|S|=l} ce / L.
+        double lladaExact = 0;
+        for (double[] row : ce) {
+            for (int l = 1; l <= L; l++) {
+                double mean = 0;
+                int subsets = 0;
+                for (int pattern = 0; pattern < row.length; pattern++) {
+                    if (Integer.bitCount(pattern) == l) {
+                        mean += row[pattern];
+                        subsets++;
+                    }
+                }
+                lladaExact += (1.0 / L) * ((double) L / l) * (mean / subsets) / L;
+            }
+        }
+        lladaExact /= ce.length;
+        Estimate llada = eval.lladaBound(seqs, COUNT, L, 3000, 12);
+        assertEquals(lladaExact, llada.natsPerToken(), 4 * llada.standardError(), "LLaDA bound");
+
+        Estimate cont = eval.continuousNelbo(seqs, COUNT, L, SCHEDULE, 3000, 13);
+        assertEquals(exactContinuous(ce), cont.natsPerToken(), 4 * cont.standardError(), "continuous NELBO");
+        assertTrue(cont.standardError() > 0 && cont.standardError() < 0.1 * cont.natsPerToken());
+    }
+
+    @Test
+    void autoregressiveNllEqualsMeanNextTokenCrossEntropy() {
+        ModelConfig causal = C.withAttention(AttentionMode.CAUSAL);
+        Transformer m = new Transformer(causal, model().parameters());
+        int[] seqs = sequences();
+        double want = 0;
+        for (int s = 0; s < COUNT; s++) {
+            int[] x = java.util.Arrays.copyOfRange(seqs, s * L, (s + 1) * L);
+            float[] logits = m.logits(x, 1, L);
+            for (int i = 0; i < L - 1; i++) {
+                double z = 0;
+                for (int v = 0; v < C.vocabSize(); v++) z += Math.exp(logits[i * C.vocabSize() + v]);
+                want += Math.log(z) - logits[i * C.vocabSize() + x[i + 1]];
+            }
+        }
+        want /= COUNT * (L - 1);
+        Estimate got = new LikelihoodEvaluator(m, MASK, 2).autoregressiveNll(seqs, COUNT, L);
+        assertEquals(want, got.natsPerToken(), 1e-5 * want);
+    }
+}

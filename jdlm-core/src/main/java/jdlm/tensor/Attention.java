@@ -23,7 +23,7 @@ public final class Attention {
     /** Keys per score-kernel step: 4 vector accumulators. */
     private static final int KEY_STEP = 4 * L;
     /** Query rows per forward task. */
-    private static final int Q_BLOCK = 32;
+    private static final int Q_BLOCK = 64;
 
     private Attention() {}
 
@@ -111,27 +111,45 @@ public final class Attention {
             int sPad = roundUp(S, KEY_STEP);
             float[] vt = new float[headDim * sPad];
             transpose(v, vOff + g * headDim, kvStride, S, headDim, vt, sPad);
+            // dP[t,s] = dOut_t · v_s for every visible key (T×sPad scratch, key chunks outer)
+            float[] dP = new float[T * sPad];
+            scoresBlock(dP, sPad, dOut, dOutOff + h * headDim, qStride, T, 1f, vt, headDim,
+                    causal ? qPos0 + 1 : S, causal ? 1 : 0, S);
+            // dS = P ⊙ (dP − rowsum(P ⊙ dP)); masked entries stay 0
             float[] dS = new float[T * S];
-            float[] dP = new float[sPad];
             for (int t = 0; t < T; t++) {
-                int n = visible(t, S, causal, qPos0);
-                // dP[s] = dOut_t · v_s
-                scores(dP, dOut, dOutOff + t * qStride + h * headDim, 1f, vt, sPad, headDim, roundUp(n, KEY_STEP));
-                Softmax.backward(dS, t * S, probs, probsOff + (h * T + t) * S, dP, 0, n);
-                // dq_t += scale · Σ_s dS[t,s] k_s
-                weightedRowSum(dq, dqOff + t * qStride + h * headDim, scale, true,
-                        dS, t * S, 1, n, k, kOff + g * headDim, kvStride, headDim);
+                Softmax.backward(dS, t * S, probs, probsOff + (h * T + t) * S, dP, t * sPad, visible(t, S, causal, qPos0));
             }
-            for (int s = 0; s < S; s++) {
-                int tStart = causal ? Math.max(0, s - qPos0) : 0;   // first query that sees key s
+            // dq_t += scale · Σ_s dS[t,s] k_s, four query rows per pass over k
+            int t = 0;
+            for (; t + 4 <= T; t += 4) {
+                weightedRowSum4(dq, dqOff + t * qStride + h * headDim, qStride, scale,
+                        dS, t * S, S, 1, visible(t + 3, S, causal, qPos0), k, kOff + g * headDim, kvStride, headDim);
+            }
+            for (; t < T; t++) {
+                weightedRowSum(dq, dqOff + t * qStride + h * headDim, scale, true,
+                        dS, t * S, 1, visible(t, S, causal, qPos0), k, kOff + g * headDim, kvStride, headDim);
+            }
+            // dk_s += scale · Σ_t dS[t,s] q_t ;  dv_s += Σ_t P[t,s] dOut_t  (four keys per pass, from the
+            // first query that sees key s; entries a query cannot see are 0 in dS and P)
+            int s = 0;
+            for (; s < S; s += 4) {
+                int tStart = causal ? Math.max(0, s - qPos0) : 0;
                 if (tStart >= T) break;
                 int count = T - tStart;
-                // dk_s += scale · Σ_t dS[t,s] q_t ;  dv_s += Σ_t P[t,s] dOut_t
-                weightedRowSum(dkH, dkO + s * ld, scale, true,
-                        dS, tStart * S + s, S, count, q, qOff + tStart * qStride + h * headDim, qStride, headDim);
-                weightedRowSum(dvH, dvO + s * ld, 1f, true,
-                        probs, probsOff + (h * T + tStart) * S + s, S, count,
-                        dOut, dOutOff + tStart * qStride + h * headDim, qStride, headDim);
+                if (s + 4 <= S) {
+                    weightedRowSum4(dkH, dkO + s * ld, ld, scale, dS, tStart * S + s, 1, S, count,
+                            q, qOff + tStart * qStride + h * headDim, qStride, headDim);
+                    weightedRowSum4(dvH, dvO + s * ld, ld, 1f, probs, probsOff + (h * T + tStart) * S + s, 1, S, count,
+                            dOut, dOutOff + tStart * qStride + h * headDim, qStride, headDim);
+                } else {
+                    for (int s1 = s; s1 < S; s1++) {
+                        weightedRowSum(dkH, dkO + s1 * ld, scale, true, dS, tStart * S + s1, S, count,
+                                q, qOff + tStart * qStride + h * headDim, qStride, headDim);
+                        weightedRowSum(dvH, dvO + s1 * ld, 1f, true, probs, probsOff + (h * T + tStart) * S + s1, S, count,
+                                dOut, dOutOff + tStart * qStride + h * headDim, qStride, headDim);
+                    }
+                }
             }
         });
         if (group != 1) {

@@ -23,7 +23,7 @@ public final class Attention {
     /** Keys per score-kernel step: 4 vector accumulators. */
     private static final int KEY_STEP = 4 * L;
     /** Query rows per forward task. */
-    private static final int Q_BLOCK = 32;
+    private static final int Q_BLOCK = 64;
 
     private Attention() {}
 
@@ -47,21 +47,36 @@ public final class Attention {
             int ld = roundUp(keys, KEY_STEP);
             float[] kt = new float[headDim * ld];
             transpose(k, kOff + g * headDim, kvStride, keys, headDim, kt, ld);
-            float[] row = new float[ld];
+            int rows = t1 - t0;
+            float[] sc = new float[rows * ld];
+            // sc[t−t0, s] = scale · q_t · k_s, key chunks outer so each kᵀ chunk stays in L1
+            scoresBlock(sc, ld, q, qOff + t0 * qStride + h * headDim, qStride, rows, scale, kt, headDim,
+                    causal ? qPos0 + t0 + 1 : S, causal ? 1 : 0, S);
             for (int t = t0; t < t1; t++) {
                 int n = visible(t, S, causal, qPos0);
-                int qo = qOff + t * qStride + h * headDim;
-                // row[s] = scale · q_t · k_s
-                scores(row, q, qo, scale, kt, ld, headDim, roundUp(n, KEY_STEP));
-                Softmax.forward(row, 0, n);
+                int ro = (t - t0) * ld;
+                Softmax.forward(sc, ro, n);
+                java.util.Arrays.fill(sc, ro + n, ro + ld, 0f);   // masked and padding keys weigh 0
                 if (probs != null) {
                     int po = probsOff + (h * T + t) * S;
-                    System.arraycopy(row, 0, probs, po, n);
+                    System.arraycopy(sc, ro, probs, po, n);
                     java.util.Arrays.fill(probs, po + n, po + S, 0f);
                 }
-                // out_t = Σ_s p_s v_s
-                weightedRowSum(out, outOff + t * qStride + h * headDim, 1f, false,
-                        row, 0, 1, n, v, vOff + g * headDim, kvStride, headDim);
+            }
+            // out_t = Σ_s p[t,s] v_s, four query rows per pass over v (accumulating into zeroed rows)
+            for (int t = t0; t < t1; t++) {
+                int o = outOff + t * qStride + h * headDim;
+                java.util.Arrays.fill(out, o, o + headDim, 0f);
+            }
+            int t = t0;
+            for (; t + 4 <= t1; t += 4) {
+                weightedRowSum4(out, outOff + t * qStride + h * headDim, qStride, 1f,
+                        sc, (t - t0) * ld, ld, 1, visible(t + 3, S, causal, qPos0),
+                        v, vOff + g * headDim, kvStride, headDim);
+            }
+            for (; t < t1; t++) {
+                weightedRowSum(out, outOff + t * qStride + h * headDim, 1f, true,
+                        sc, (t - t0) * ld, 1, visible(t, S, causal, qPos0), v, vOff + g * headDim, kvStride, headDim);
             }
         });
     }
@@ -96,27 +111,45 @@ public final class Attention {
             int sPad = roundUp(S, KEY_STEP);
             float[] vt = new float[headDim * sPad];
             transpose(v, vOff + g * headDim, kvStride, S, headDim, vt, sPad);
+            // dP[t,s] = dOut_t · v_s for every visible key (T×sPad scratch, key chunks outer)
+            float[] dP = new float[T * sPad];
+            scoresBlock(dP, sPad, dOut, dOutOff + h * headDim, qStride, T, 1f, vt, headDim,
+                    causal ? qPos0 + 1 : S, causal ? 1 : 0, S);
+            // dS = P ⊙ (dP − rowsum(P ⊙ dP)); masked entries stay 0
             float[] dS = new float[T * S];
-            float[] dP = new float[sPad];
             for (int t = 0; t < T; t++) {
-                int n = visible(t, S, causal, qPos0);
-                // dP[s] = dOut_t · v_s
-                scores(dP, dOut, dOutOff + t * qStride + h * headDim, 1f, vt, sPad, headDim, roundUp(n, KEY_STEP));
-                Softmax.backward(dS, t * S, probs, probsOff + (h * T + t) * S, dP, 0, n);
-                // dq_t += scale · Σ_s dS[t,s] k_s
-                weightedRowSum(dq, dqOff + t * qStride + h * headDim, scale, true,
-                        dS, t * S, 1, n, k, kOff + g * headDim, kvStride, headDim);
+                Softmax.backward(dS, t * S, probs, probsOff + (h * T + t) * S, dP, t * sPad, visible(t, S, causal, qPos0));
             }
-            for (int s = 0; s < S; s++) {
-                int tStart = causal ? Math.max(0, s - qPos0) : 0;   // first query that sees key s
+            // dq_t += scale · Σ_s dS[t,s] k_s, four query rows per pass over k
+            int t = 0;
+            for (; t + 4 <= T; t += 4) {
+                weightedRowSum4(dq, dqOff + t * qStride + h * headDim, qStride, scale,
+                        dS, t * S, S, 1, visible(t + 3, S, causal, qPos0), k, kOff + g * headDim, kvStride, headDim);
+            }
+            for (; t < T; t++) {
+                weightedRowSum(dq, dqOff + t * qStride + h * headDim, scale, true,
+                        dS, t * S, 1, visible(t, S, causal, qPos0), k, kOff + g * headDim, kvStride, headDim);
+            }
+            // dk_s += scale · Σ_t dS[t,s] q_t ;  dv_s += Σ_t P[t,s] dOut_t  (four keys per pass, from the
+            // first query that sees key s; entries a query cannot see are 0 in dS and P)
+            int s = 0;
+            for (; s < S; s += 4) {
+                int tStart = causal ? Math.max(0, s - qPos0) : 0;
                 if (tStart >= T) break;
                 int count = T - tStart;
-                // dk_s += scale · Σ_t dS[t,s] q_t ;  dv_s += Σ_t P[t,s] dOut_t
-                weightedRowSum(dkH, dkO + s * ld, scale, true,
-                        dS, tStart * S + s, S, count, q, qOff + tStart * qStride + h * headDim, qStride, headDim);
-                weightedRowSum(dvH, dvO + s * ld, 1f, true,
-                        probs, probsOff + (h * T + tStart) * S + s, S, count,
-                        dOut, dOutOff + tStart * qStride + h * headDim, qStride, headDim);
+                if (s + 4 <= S) {
+                    weightedRowSum4(dkH, dkO + s * ld, ld, scale, dS, tStart * S + s, 1, S, count,
+                            q, qOff + tStart * qStride + h * headDim, qStride, headDim);
+                    weightedRowSum4(dvH, dvO + s * ld, ld, 1f, probs, probsOff + (h * T + tStart) * S + s, 1, S, count,
+                            dOut, dOutOff + tStart * qStride + h * headDim, qStride, headDim);
+                } else {
+                    for (int s1 = s; s1 < S; s1++) {
+                        weightedRowSum(dkH, dkO + s1 * ld, scale, true, dS, tStart * S + s1, S, count,
+                                q, qOff + tStart * qStride + h * headDim, qStride, headDim);
+                        weightedRowSum(dvH, dvO + s1 * ld, 1f, true, probs, probsOff + (h * T + tStart) * S + s1, S, count,
+                                dOut, dOutOff + tStart * qStride + h * headDim, qStride, headDim);
+                    }
+                }
             }
         });
         if (group != 1) {
@@ -151,7 +184,7 @@ public final class Attention {
      * {@code row[s] = alpha · Σ_d x[xOff+d] · mt[d·ld + s]} for s < n, n a multiple of {@link #KEY_STEP}:
      * one query against a transposed block of keys, 4 vectors of keys per step.
      */
-    private static void scores(float[] row, float[] x, int xOff, float alpha, float[] mt, int ld, int dim, int n) {
+    static void scores(float[] row, float[] x, int xOff, float alpha, float[] mt, int ld, int dim, int n) {
         for (int s = 0; s < n; s += KEY_STEP) {
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             for (int d = 0; d < dim; d++) {
@@ -173,26 +206,138 @@ public final class Attention {
      * {@code dst[dOff + j] (+)= alpha · Σ_{i<n} coef[cOff + i·cStride] · m[mOff + i·mStride + j]} for j < width:
      * a coefficient-weighted sum of n strided rows, 4 rows per step.
      */
-    private static void weightedRowSum(float[] dst, int dOff, float alpha, boolean accumulate,
+    static void weightedRowSum(float[] dst, int dOff, float alpha, boolean accumulate,
                                        float[] coef, int cOff, int cStride, int n,
                                        float[] m, int mOff, int mStride, int width) {
-        for (int j = 0; j < width; j += L) {
-            VectorMask<Float> mask = F.indexInRange(j, width);
+        int j = 0;
+        for (int full = F.loopBound(width); j < full; j += L) {
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             int i = 0;
             for (; i + 4 <= n; i += 4) {
                 int mo = mOff + i * mStride + j, co = cOff + i * cStride;
-                a0 = FloatVector.fromArray(F, m, mo, mask).fma(FloatVector.broadcast(F, coef[co]), a0);
-                a1 = FloatVector.fromArray(F, m, mo + mStride, mask).fma(FloatVector.broadcast(F, coef[co + cStride]), a1);
-                a2 = FloatVector.fromArray(F, m, mo + 2 * mStride, mask).fma(FloatVector.broadcast(F, coef[co + 2 * cStride]), a2);
-                a3 = FloatVector.fromArray(F, m, mo + 3 * mStride, mask).fma(FloatVector.broadcast(F, coef[co + 3 * cStride]), a3);
+                a0 = FloatVector.fromArray(F, m, mo).fma(FloatVector.broadcast(F, coef[co]), a0);
+                a1 = FloatVector.fromArray(F, m, mo + mStride).fma(FloatVector.broadcast(F, coef[co + cStride]), a1);
+                a2 = FloatVector.fromArray(F, m, mo + 2 * mStride).fma(FloatVector.broadcast(F, coef[co + 2 * cStride]), a2);
+                a3 = FloatVector.fromArray(F, m, mo + 3 * mStride).fma(FloatVector.broadcast(F, coef[co + 3 * cStride]), a3);
             }
             for (; i < n; i++) {
-                a0 = FloatVector.fromArray(F, m, mOff + i * mStride + j, mask).fma(FloatVector.broadcast(F, coef[cOff + i * cStride]), a0);
+                a0 = FloatVector.fromArray(F, m, mOff + i * mStride + j).fma(FloatVector.broadcast(F, coef[cOff + i * cStride]), a0);
             }
             FloatVector sum = a0.add(a1).add(a2.add(a3)).mul(alpha);
+            if (accumulate) sum = sum.add(FloatVector.fromArray(F, dst, dOff + j));
+            sum.intoArray(dst, dOff + j);
+        }
+        if (j < width) {   // the last width % L columns (odd head sizes), masked
+            VectorMask<Float> mask = F.indexInRange(j, width);
+            FloatVector a0 = FloatVector.zero(F), a1 = a0;
+            int i = 0;
+            for (; i + 2 <= n; i += 2) {
+                int mo = mOff + i * mStride + j, co = cOff + i * cStride;
+                a0 = FloatVector.fromArray(F, m, mo, mask).fma(FloatVector.broadcast(F, coef[co]), a0);
+                a1 = FloatVector.fromArray(F, m, mo + mStride, mask).fma(FloatVector.broadcast(F, coef[co + cStride]), a1);
+            }
+            if (i < n) {
+                a0 = FloatVector.fromArray(F, m, mOff + i * mStride + j, mask).fma(FloatVector.broadcast(F, coef[cOff + i * cStride]), a0);
+            }
+            FloatVector sum = a0.add(a1).mul(alpha);
             if (accumulate) sum = sum.add(FloatVector.fromArray(F, dst, dOff + j, mask));
             sum.intoArray(dst, dOff + j, mask);
+        }
+    }
+
+    /**
+     * Scores of a block of query rows against a transposed key block, key chunks outer:
+     * {@code sc[i·ld + s] = alpha · Σ_d x[xOff + i·xStride + d] · mt[d·ld + s]} for row i's keys
+     * s < roundUp(min(nMax, nFirst + i·nStep), KEY_STEP) (causal rows see one more key each).
+     */
+    static void scoresBlock(float[] sc, int ld, float[] x, int xOff, int xStride, int rows, float alpha,
+                            float[] mt, int dim, int nFirst, int nStep, int nMax) {
+        for (int s = 0; s < ld; s += KEY_STEP) {
+            int i = 0;
+            // two rows at a time: 8 accumulators, each kᵀ vector loaded once for both rows
+            for (; i + 2 <= rows; i += 2) {
+                if (s >= Math.min(nMax, nFirst + (i + 1) * nStep)) continue;   // row i+1 sees at least as many keys as row i
+                int xo = xOff + i * xStride;
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+                for (int d = 0; d < dim; d++) {
+                    FloatVector xa = FloatVector.broadcast(F, alpha * x[xo + d]);
+                    FloatVector xb = FloatVector.broadcast(F, alpha * x[xo + xStride + d]);
+                    int b = d * ld + s;
+                    FloatVector m0 = FloatVector.fromArray(F, mt, b), m1 = FloatVector.fromArray(F, mt, b + L);
+                    FloatVector m2 = FloatVector.fromArray(F, mt, b + 2 * L), m3 = FloatVector.fromArray(F, mt, b + 3 * L);
+                    a0 = m0.fma(xa, a0);
+                    a1 = m1.fma(xa, a1);
+                    a2 = m2.fma(xa, a2);
+                    a3 = m3.fma(xa, a3);
+                    b0 = m0.fma(xb, b0);
+                    b1 = m1.fma(xb, b1);
+                    b2 = m2.fma(xb, b2);
+                    b3 = m3.fma(xb, b3);
+                }
+                int o = i * ld + s;
+                a0.intoArray(sc, o);
+                a1.intoArray(sc, o + L);
+                a2.intoArray(sc, o + 2 * L);
+                a3.intoArray(sc, o + 3 * L);
+                b0.intoArray(sc, o + ld);
+                b1.intoArray(sc, o + ld + L);
+                b2.intoArray(sc, o + ld + 2 * L);
+                b3.intoArray(sc, o + ld + 3 * L);
+            }
+            for (; i < rows; i++) {
+                if (s >= Math.min(nMax, nFirst + i * nStep)) continue;
+                int xo = xOff + i * xStride;
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+                for (int d = 0; d < dim; d++) {
+                    FloatVector xd = FloatVector.broadcast(F, alpha * x[xo + d]);
+                    int b = d * ld + s;
+                    a0 = FloatVector.fromArray(F, mt, b).fma(xd, a0);
+                    a1 = FloatVector.fromArray(F, mt, b + L).fma(xd, a1);
+                    a2 = FloatVector.fromArray(F, mt, b + 2 * L).fma(xd, a2);
+                    a3 = FloatVector.fromArray(F, mt, b + 3 * L).fma(xd, a3);
+                }
+                int o = i * ld + s;
+                a0.intoArray(sc, o);
+                a1.intoArray(sc, o + L);
+                a2.intoArray(sc, o + 2 * L);
+                a3.intoArray(sc, o + 3 * L);
+            }
+        }
+    }
+
+    /**
+     * Four weighted row sums sharing the rows of m, accumulated (+=):
+     * {@code dst[dOff + r·dStride + j] += alpha · Σ_{i<n} coef[cOff + r·cRow + i·cStride] · m[mOff + i·mStride + j]}
+     * for r < 4, j < width. Each vector of m is loaded once for four outputs.
+     */
+    static void weightedRowSum4(float[] dst, int dOff, int dStride, float alpha,
+                                float[] coef, int cOff, int cRow, int cStride, int n,
+                                float[] m, int mOff, int mStride, int width) {
+        for (int j = 0; j < width; j += L) {
+            VectorMask<Float> mask = F.indexInRange(j, width);
+            boolean full = j + L <= width;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int i = 0; i < n; i++) {
+                int mo = mOff + i * mStride + j, co = cOff + i * cStride;
+                FloatVector mv = full ? FloatVector.fromArray(F, m, mo) : FloatVector.fromArray(F, m, mo, mask);
+                a0 = mv.fma(FloatVector.broadcast(F, coef[co]), a0);
+                a1 = mv.fma(FloatVector.broadcast(F, coef[co + cRow]), a1);
+                a2 = mv.fma(FloatVector.broadcast(F, coef[co + 2 * cRow]), a2);
+                a3 = mv.fma(FloatVector.broadcast(F, coef[co + 3 * cRow]), a3);
+            }
+            FloatVector va = FloatVector.broadcast(F, alpha);
+            int o = dOff + j;
+            if (full) {
+                a0.fma(va, FloatVector.fromArray(F, dst, o)).intoArray(dst, o);
+                a1.fma(va, FloatVector.fromArray(F, dst, o + dStride)).intoArray(dst, o + dStride);
+                a2.fma(va, FloatVector.fromArray(F, dst, o + 2 * dStride)).intoArray(dst, o + 2 * dStride);
+                a3.fma(va, FloatVector.fromArray(F, dst, o + 3 * dStride)).intoArray(dst, o + 3 * dStride);
+            } else {
+                a0.fma(va, FloatVector.fromArray(F, dst, o, mask)).intoArray(dst, o, mask);
+                a1.fma(va, FloatVector.fromArray(F, dst, o + dStride, mask)).intoArray(dst, o + dStride, mask);
+                a2.fma(va, FloatVector.fromArray(F, dst, o + 2 * dStride, mask)).intoArray(dst, o + 2 * dStride, mask);
+                a3.fma(va, FloatVector.fromArray(F, dst, o + 3 * dStride, mask)).intoArray(dst, o + 3 * dStride, mask);
+            }
         }
     }
 

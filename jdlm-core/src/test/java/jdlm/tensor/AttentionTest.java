@@ -104,6 +104,7 @@ class AttentionTest {
             new Shape(4, 6, 4, 1, 7, true, 2),
             new Shape(6, 6, 2, 2, 5, true, 0),
             new Shape(3, 8, 2, 1, 9, false, 0),
+            new Shape(9, 70, 2, 1, 4, true, 61),   // several key chunks, KV-cache offset
         };
         for (Shape sh : shapes) {
             float[] q = randn(rnd, sh.qLen(), 1.0), k = randn(rnd, sh.kvLen(), 1.0), v = randn(rnd, sh.kvLen(), 1.0);

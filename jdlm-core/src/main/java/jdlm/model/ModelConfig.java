@@ -54,6 +54,51 @@ public record ModelConfig(int layers, int dim, int heads, int kvHeads, int headD
                 ropeTheta, normEps, mode, ropeStyle);
     }
 
+    /** The config as plain values (for a JSON config file); {@link #fromMap} reads it back. */
+    public java.util.Map<String, Object> toMap() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("layers", (long) layers);
+        m.put("dim", (long) dim);
+        m.put("heads", (long) heads);
+        m.put("kv_heads", (long) kvHeads);
+        m.put("head_dim", (long) headDim);
+        m.put("hidden_dim", (long) hiddenDim);
+        m.put("vocab_size", (long) vocabSize);
+        m.put("context_length", (long) contextLength);
+        m.put("rope_theta", ropeTheta);
+        m.put("norm_eps", (double) normEps);
+        m.put("attention", attention.name().toLowerCase(java.util.Locale.ROOT));
+        m.put("rope_style", ropeStyle.name().toLowerCase(java.util.Locale.ROOT));
+        return m;
+    }
+
+    /** Reads {@link #toMap}'s form; a missing or mistyped field is an error naming it. */
+    public static ModelConfig fromMap(java.util.Map<String, Object> m) {
+        return new ModelConfig(intField(m, "layers"), intField(m, "dim"), intField(m, "heads"), intField(m, "kv_heads"),
+                intField(m, "head_dim"), intField(m, "hidden_dim"), intField(m, "vocab_size"), intField(m, "context_length"),
+                numberField(m, "rope_theta"), (float) numberField(m, "norm_eps"),
+                enumField(m, "attention", AttentionMode.class), enumField(m, "rope_style", Rope.Style.class));
+    }
+
+    private static int intField(java.util.Map<String, Object> m, String key) {
+        if (!(m.get(key) instanceof Long v) || v < 0 || v > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("model config field '" + key + "' must be a non-negative integer, found " + m.get(key));
+        }
+        return (int) (long) v;
+    }
+
+    private static double numberField(java.util.Map<String, Object> m, String key) {
+        if (!(m.get(key) instanceof Number v)) throw new IllegalArgumentException("model config field '" + key + "' must be a number, found " + m.get(key));
+        return v.doubleValue();
+    }
+
+    private static <E extends Enum<E>> E enumField(java.util.Map<String, Object> m, String key, Class<E> type) {
+        Object v = m.get(key);
+        for (E e : type.getEnumConstants()) if (e.name().equalsIgnoreCase(String.valueOf(v))) return e;
+        throw new IllegalArgumentException("model config field '" + key + "' must be one of "
+                + java.util.Arrays.toString(type.getEnumConstants()).toLowerCase(java.util.Locale.ROOT) + ", found " + v);
+    }
+
     /** Width of all query heads together. */
     public int qDim() { return heads * headDim; }
 

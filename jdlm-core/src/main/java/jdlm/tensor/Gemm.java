@@ -47,12 +47,20 @@ public final class Gemm {
         final float[] ap = new float[(MC + MR) * KC];
         final float[] bp = new float[(NC + NR) * KC];
         final float[] tmp = new float[MR * NR];
-        float[] vec = new float[0];
     }
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
     public static void gemm(boolean transA, boolean transB, int m, int n, int k,
+                            float[] a, int aOff, int lda,
+                            float[] b, int bOff, int ldb,
+                            float[] c, int cOff, int ldc,
+                            boolean accumulate) {
+        gemm(ThreadPool.shared(), transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
+    /** {@link #gemm(boolean, boolean, int, int, int, float[], int, int, float[], int, int, float[], int, int, boolean)} on a given pool (benchmarks use pools of 1 and 2 threads). */
+    public static void gemm(ThreadPool pool, boolean transA, boolean transB, int m, int n, int k,
                             float[] a, int aOff, int lda,
                             float[] b, int bOff, int ldb,
                             float[] c, int cOff, int ldc,
@@ -68,6 +76,7 @@ public final class Gemm {
             return;
         }
         long macs = (long) m * n * k;
+        ThreadPool par = macs >= PARALLEL_MACS && pool.threads() > 1 ? pool : null;
         if (m == 1) { // one row of op(A) against op(B): AR decode's matrix-vector product
             float[] x = a;
             int xOff = aOff;
@@ -76,9 +85,9 @@ public final class Gemm {
                 xOff = 0;
             }
             if (transB) {
-                dotRows(b, bOff, ldb, n, x, xOff, k, c, cOff, 1, accumulate, macs >= PARALLEL_MACS);
+                dotRows(b, bOff, ldb, n, x, xOff, k, c, cOff, 1, accumulate, par);
             } else {
-                rowTimesMatrix(x, xOff, b, bOff, ldb, n, k, c, cOff, accumulate, macs >= PARALLEL_MACS);
+                rowTimesMatrix(x, xOff, b, bOff, ldb, n, k, c, cOff, accumulate, par);
             }
             return;
         }
@@ -89,7 +98,7 @@ public final class Gemm {
                 x = gatherVector(b, bOff, ldb, k);
                 xOff = 0;
             }
-            dotRows(a, aOff, lda, m, x, xOff, k, c, cOff, ldc, accumulate, macs >= PARALLEL_MACS);
+            dotRows(a, aOff, lda, m, x, xOff, k, c, cOff, ldc, accumulate, par);
             return;
         }
         if (macs <= SMALL_MACS) {
@@ -97,7 +106,7 @@ public final class Gemm {
             return;
         }
         blocked(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate,
-                macs >= PARALLEL_MACS ? ThreadPool.shared() : null);
+                par);
     }
 
     /** {@code y[M,N] = x[M,K] · W[N,K]ᵀ}, the layout of every weight: the model's forward. */
@@ -275,9 +284,8 @@ public final class Gemm {
      * memory-bound, so it streams four rows at a time against one load of x.
      */
     private static void dotRows(float[] rows, int rOff, int ldr, int count, float[] x, int xOff, int k,
-                                float[] out, int oOff, int oStride, boolean acc, boolean parallel) {
-        ThreadPool pool = ThreadPool.shared();
-        int chunks = parallel ? Math.min(ceilDiv(count, 4), pool.threads() * 8) : 1;
+                                float[] out, int oOff, int oStride, boolean acc, ThreadPool pool) {
+        int chunks = pool != null ? Math.min(ceilDiv(count, 4), pool.threads() * 8) : 1;
         if (chunks <= 1) {
             dotRowsRange(rows, rOff, ldr, 0, count, x, xOff, k, out, oOff, oStride, acc);
             return;
@@ -334,8 +342,7 @@ public final class Gemm {
 
     /** {@code y[0:n] (+)= x[0:k] · B[k,n]}: a sum of scaled rows of B, split over column chunks. */
     private static void rowTimesMatrix(float[] x, int xOff, float[] b, int bOff, int ldb, int n, int k,
-                                       float[] y, int yOff, boolean acc, boolean parallel) {
-        ThreadPool pool = ThreadPool.shared();
+                                       float[] y, int yOff, boolean acc, ThreadPool pool) {
         int chunk = 1024; // a chunk of y stays in L1 while all k rows stream past it
         int chunks = ceilDiv(n, chunk);
         java.util.function.IntConsumer task = t -> {
@@ -354,7 +361,7 @@ public final class Gemm {
                 for (; j < j1; j++) y[yOff + j] += xp * b[row + j];
             }
         };
-        if (parallel && chunks > 1) {
+        if (pool != null && chunks > 1) {
             pool.parallelFor(chunks, task);
         } else {
             for (int t = 0; t < chunks; t++) task.accept(t);

@@ -75,6 +75,21 @@ final class CpuAffinity {
         return ALLOWED.clone();
     }
 
+    /** Lets the calling thread run on every CPU the process was allowed at startup again. */
+    static boolean unpinCurrentThread() {
+        if (!available()) return false;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment mask = arena.allocate(MASK_BYTES, 8);
+            for (int cpu : ALLOWED) {
+                long at = (cpu >>> 6) * 8L;
+                mask.set(ValueLayout.JAVA_LONG, at, mask.get(ValueLayout.JAVA_LONG, at) | (1L << (cpu & 63)));
+            }
+            return (int) SET.invokeExact(0, (long) MASK_BYTES, mask) == 0;
+        } catch (Throwable t) {
+            return false;
+        }
+    }
+
     /** Pins the calling thread to the {@code slot}-th allowed CPU (modulo their count); false if that failed. */
     static boolean pinCurrentThread(int slot) {
         if (!available()) return false;

@@ -34,8 +34,9 @@ public final class Gemm {
     private static final int NR = 2 * L;
     /** K block: one packed B sliver (KC×NR floats, 32 KiB with AVX-512) stays in L1. */
     private static final int KC = Integer.getInteger("jdlm.gemm.kc", 256);
-    /** Largest tile of C one task computes; its packed A block (MC×KC) stays in L2. */
-    private static final int MC = Integer.getInteger("jdlm.gemm.mc", 120);
+    /** Rows of op(A) swept per packed B block; the A block (MC×KC) stays in L2. */
+    private static final int MC = Integer.getInteger("jdlm.gemm.mc", 144);
+    /** Widest column range one task packs (KC×NC floats, 256 KiB, in L2). */
     private static final int NC = Integer.getInteger("jdlm.gemm.nc", 256);
     /** Below this many multiply-adds a plain loop beats packing. */
     private static final long SMALL_MACS = 8 * 8 * 64;
@@ -118,18 +119,24 @@ public final class Gemm {
     static void blocked(boolean transA, boolean transB, int m, int n, int k,
                         float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                         float[] c, int cOff, int ldc, boolean accumulate, ThreadPool pool) {
-        // even tiles, rounded up to whole slivers, at most MC×NC
-        int mTiles = ceilDiv(m, MC), nTiles = ceilDiv(n, NC);
-        int mc = roundUp(ceilDiv(m, mTiles), MR), nc = roundUp(ceilDiv(n, nTiles), NR);
-        mTiles = ceilDiv(m, mc);
+        // Tasks split N first: each task packs its columns of op(B) once and sweeps all of M, so B
+        // (the weights, whose packing transposes them) is packed exactly once per call. M is split
+        // too only when N alone gives too few tasks for the pool.
+        int threads = pool == null ? 1 : pool.threads();
+        int want = threads == 1 ? 1 : 4 * threads;
+        int nTiles = Math.max(ceilDiv(n, NC), Math.min(want, ceilDiv(n, NR)));
+        int nc = roundUp(ceilDiv(n, nTiles), NR);
         nTiles = ceilDiv(n, nc);
-        int tiles = mTiles * nTiles;
+        int mTiles = Math.min(Math.max(1, want / nTiles), ceilDiv(m, MR));
+        int mc = roundUp(ceilDiv(m, mTiles), MR);
+        mTiles = ceilDiv(m, mc);
         final int tileM = mc, tileN = nc, tilesN = nTiles;
         java.util.function.IntConsumer tile = t -> {
             int i0 = (t / tilesN) * tileM, j0 = (t % tilesN) * tileN;
             blockedTile(transA, transB, i0, Math.min(tileM, m - i0), j0, Math.min(tileN, n - j0), k,
                     a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, BUFFERS.get());
         };
+        int tiles = mTiles * nTiles;
         if (pool == null || tiles == 1) {
             for (int t = 0; t < tiles; t++) tile.accept(t);
         } else {
@@ -137,50 +144,49 @@ public final class Gemm {
         }
     }
 
-    /** One tile of C: rows [i0, i0+mc), columns [j0, j0+nc), the whole of K in KC blocks. */
-    private static void blockedTile(boolean transA, boolean transB, int i0, int mc, int j0, int nc, int k,
+    /** One tile of C: rows [i0, i0+mt), columns [j0, j0+nt), the whole of K in KC blocks. */
+    private static void blockedTile(boolean transA, boolean transB, int i0, int mt, int j0, int nt, int k,
                                     float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                     float[] c, int cOff, int ldc, boolean accumulate, Buffers buf) {
         float[] ap = buf.ap, bp = buf.bp, tmp = buf.tmp;
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
-            packA(transA, a, aOff, lda, i0, mc, pc, kc, ap);
-            packB(transB, b, bOff, ldb, j0, nc, pc, kc, bp);
+            packB(transB, b, bOff, ldb, j0, nt, pc, kc, bp);
             boolean acc = accumulate || pc > 0;
-            // B sliver outer (stays in L1), A slivers inner (stream from L2)
-            for (int jr = 0; jr < nc; jr += NR) {
-                int cols = Math.min(NR, nc - jr);
-                int bBase = (jr / NR) * NR * kc;
-                for (int ir = 0; ir < mc; ir += MR) {
-                    int rows = Math.min(MR, mc - ir);
-                    kernel(ap, (ir / MR) * MR * kc, bp, bBase, kc,
-                            c, cOff + (i0 + ir) * ldc + j0 + jr, ldc, acc, rows, cols, tmp);
+            for (int ic = 0; ic < mt; ic += MC) {
+                int mc = Math.min(MC, mt - ic);
+                // op(A) rows are read in place when A is row-major (no packing); a transposed A is
+                // copied into MR-row slivers first, which is a contiguous copy
+                float[] aa;
+                int aBase, rs, ks, sliverStep;
+                if (!transA) {
+                    aa = a; aBase = aOff + (i0 + ic) * lda + pc; rs = lda; ks = 1; sliverStep = MR * lda;
+                } else {
+                    packA(a, aOff, lda, i0 + ic, mc, pc, kc, ap);
+                    aa = ap; aBase = 0; rs = 1; ks = MR; sliverStep = MR * kc;
+                }
+                // B sliver outer (stays in L1), A slivers inner (stream from L2)
+                for (int jr = 0; jr < nt; jr += NR) {
+                    int cols = Math.min(NR, nt - jr);
+                    int bBase = (jr / NR) * NR * kc;
+                    for (int ir = 0, s = 0; ir < mc; ir += MR, s++) {
+                        kernel(aa, aBase + s * sliverStep, rs, ks, bp, bBase, kc,
+                                c, cOff + (i0 + ic + ir) * ldc + j0 + jr, ldc, acc, Math.min(MR, mc - ir), cols, tmp);
+                    }
                 }
             }
         }
     }
 
-    /** Packs op(A)[i0:i0+mc, p0:p0+kc] as slivers of MR rows, {@code ap[s*MR*kc + p*MR + r]}, zero-padded. */
-    private static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc,
-                              float[] ap) {
+    /** Packs op(A)[i0:i0+mc, p0:p0+kc] of a transposed A as MR-row slivers, {@code ap[s*MR*kc + p*MR + r]}. */
+    private static void packA(float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] ap) {
         for (int s = 0, ir = 0; ir < mc; s++, ir += MR) {
             int base = s * MR * kc;
             int rows = Math.min(MR, mc - ir);
-            if (!transA) { // op(A) row i is a[aOff + i*lda + p]: read rows, write interleaved
-                for (int r = 0; r < rows; r++) {
-                    int src = aOff + (i0 + ir + r) * lda + p0;
-                    for (int p = 0; p < kc; p++) ap[base + p * MR + r] = a[src + p];
-                }
-            } else { // op(A)[i][p] = a[aOff + p*lda + i]: MR contiguous floats per p
-                for (int p = 0; p < kc; p++) {
-                    int src = aOff + (p0 + p) * lda + i0 + ir;
-                    for (int r = 0; r < rows; r++) ap[base + p * MR + r] = a[src + r];
-                }
-            }
-            if (rows < MR) {
-                for (int p = 0; p < kc; p++) {
-                    for (int r = rows; r < MR; r++) ap[base + p * MR + r] = 0f;
-                }
+            // op(A)[i][p] = a[aOff + p*lda + i]: MR contiguous floats per p
+            for (int p = 0; p < kc; p++) {
+                int src = aOff + (p0 + p) * lda + i0 + ir;
+                for (int r = 0; r < rows; r++) ap[base + p * MR + r] = a[src + r];
             }
         }
     }
@@ -220,12 +226,19 @@ public final class Gemm {
 
     /**
      * The 6×(2 vectors) micro-kernel: 12 accumulators + 2 B vectors + 1 broadcast fit AVX-512's 32
-     * registers. {@code C[rows,cols] (+)= Ap[6,kc] · Bp[kc,NR]} over one packed A sliver
-     * ({@code ap[p*MR + r]}) and one packed B sliver ({@code bp[p*NR + j]}). One flat method on purpose:
+     * registers. {@code C[rows,cols] (+)= A[6,kc] · Bp[kc,NR]}, A read in place at {@code a[aBase + r*rs + p*ks]}
+     * (rows past {@code rows} repeat the last valid row and are not stored), B from one packed sliver
+     * ({@code bp[p*NR + j]}). One flat method on purpose:
      * vector-returning helpers that do not inline get boxed by C2.
      */
-    private static void kernel(float[] ap, int aBase, float[] bp, int bBase, int kc,
+    private static void kernel(float[] a, int aBase, int rs, int ks, float[] bp, int bBase, int kc,
                                float[] c, int cIdx, int ldc, boolean acc, int rows, int cols, float[] tmp) {
+        final int a0 = aBase + Math.min(0, rows - 1) * rs;
+        final int a1 = aBase + Math.min(1, rows - 1) * rs;
+        final int a2 = aBase + Math.min(2, rows - 1) * rs;
+        final int a3 = aBase + Math.min(3, rows - 1) * rs;
+        final int a4 = aBase + Math.min(4, rows - 1) * rs;
+        final int a5 = aBase + Math.min(5, rows - 1) * rs;
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -233,16 +246,16 @@ public final class Gemm {
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
-            int ao = aBase + p * MR, bo = bBase + p * NR;
+            int ao = p * ks, bo = bBase + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bo);
             FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
-            FloatVector a;
-            a = FloatVector.broadcast(S, ap[ao + 0]); c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, ap[ao + 1]); c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, ap[ao + 2]); c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, ap[ao + 3]); c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(S, ap[ao + 4]); c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
-            a = FloatVector.broadcast(S, ap[ao + 5]); c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
+            FloatVector av;
+            av = FloatVector.broadcast(S, a[a0 + ao]); c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, a[a1 + ao]); c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a[a2 + ao]); c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a[a3 + ao]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, a[a4 + ao]); c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, a[a5 + ao]); c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
         }
         if (rows == MR && cols == NR) {
             if (acc) {

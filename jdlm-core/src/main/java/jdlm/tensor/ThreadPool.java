@@ -14,6 +14,8 @@ import java.util.function.IntConsumer;
  * <p>{@code threads() - 1} daemon workers plus the calling thread take indices from a shared
  * counter. Workers are pinned each to its own CPU (Linux {@code sched_setaffinity} via FFM) unless
  * {@code -Djdlm.pin=false} or the call fails: these VMs otherwise pack busy threads onto one vCPU.
+ * For the same reason the caller of {@link #parallelFor} is pinned to the first CPU for the
+ * duration of the region (two system calls, about a microsecond each).
  * Idle workers spin briefly, then yield, then park: AR decode issues thousands of tiny regions a
  * second and a spinning handoff is about twice as fast as park/unpark there, while a pool left idle
  * stops burning its cores after {@link #SPIN_NANOS}.
@@ -80,6 +82,10 @@ public final class ThreadPool {
             return;
         }
         try {
+            // The caller computes too: left unpinned, the VM may stack it on a worker's CPU. It is
+            // pinned for the region only, because a thread's affinity leaks: threads it starts
+            // inherit it, and availableProcessors() reports it.
+            boolean pinCaller = pinned && CpuAffinity.pinCurrentThread(0);
             Job job = new Job(task, count, Thread.currentThread());
             current = job;
             for (Worker w : workers) {
@@ -88,6 +94,7 @@ public final class ThreadPool {
             job.work();
             job.awaitDone();
             current = null;
+            if (pinCaller) CpuAffinity.unpinCurrentThread();
             Throwable t = job.failure;
             if (t instanceof RuntimeException re) throw re;
             if (t instanceof Error e) throw e;

@@ -1,5 +1,9 @@
 package jdlm.tensor;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Single-precision general matrix multiply, BLAS style, on row-major float arrays:
  * {@code C[m,n] = op(A)[m,k] · op(B)[k,n]  (+ C if accumulate)}.
@@ -11,16 +15,383 @@ package jdlm.tensor;
  * <p>Leading dimensions are row strides: A is addressed {@code a[aOff + row*lda + col]} in its
  * stored (untransposed) shape, likewise B and C.
  *
- * <p>PLACEHOLDER: a plain reference loop; replaced by the register-blocked Vector API kernel.
+ * <p>How (the Goto/BLIS scheme): C is cut into tiles of at most {@code MC×NC}, which run in parallel
+ * on the {@link ThreadPool}. Inside a tile, K is cut into blocks of {@code KC}; for each block the
+ * tile's rows of op(A) are packed into slivers of {@code MR} rows and its columns of op(B) into
+ * slivers of {@code NR} columns (packing absorbs the transposes and zero-pads the edges), then the
+ * register-blocked micro-kernel computes every {@code MR×NR} sub-tile with the B sliver held in L1.
+ * One-row products ({@code m == 1}, AR decode) and one-column products skip packing: they are
+ * memory-bound dot products streamed over the matrix rows.
  */
 public final class Gemm {
     private Gemm() {}
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Lanes per vector (16 with AVX-512). */
+    private static final int L = S.length();
+    /** Micro-tile: MR rows of C by NR = 2 vectors of columns. */
+    private static final int MR = 6;
+    private static final int NR = 2 * L;
+    /** K block: one packed B sliver (KC×NR floats, 32 KiB with AVX-512) stays in L1. */
+    private static final int KC = Integer.getInteger("jdlm.gemm.kc", 256);
+    /** Rows of op(A) swept per packed B block; the A block (MC×KC) stays in L2. */
+    private static final int MC = Integer.getInteger("jdlm.gemm.mc", 144);
+    /** Widest column range one task packs (KC×NC floats, 256 KiB, in L2). */
+    private static final int NC = Integer.getInteger("jdlm.gemm.nc", 256);
+    /** Below this many multiply-adds a plain loop beats packing. */
+    private static final long SMALL_MACS = 8 * 8 * 64;
+    /** Below this many multiply-adds one thread beats handing work to the pool. */
+    private static final long PARALLEL_MACS = 1L << 18;
+
+    /** Per-thread packing buffers, reused across calls: no allocation per multiply. */
+    private static final class Buffers {
+        final float[] ap = new float[(MC + MR) * KC];
+        final float[] bp = new float[(NC + NR) * KC];
+        final float[] tmp = new float[MR * NR];
+    }
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
     public static void gemm(boolean transA, boolean transB, int m, int n, int k,
                             float[] a, int aOff, int lda,
                             float[] b, int bOff, int ldb,
                             float[] c, int cOff, int ldc,
                             boolean accumulate) {
+        gemm(ThreadPool.shared(), transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
+    /** {@link #gemm(boolean, boolean, int, int, int, float[], int, int, float[], int, int, float[], int, int, boolean)} on a given pool (benchmarks use pools of 1 and 2 threads). */
+    public static void gemm(ThreadPool pool, boolean transA, boolean transB, int m, int n, int k,
+                            float[] a, int aOff, int lda,
+                            float[] b, int bOff, int ldb,
+                            float[] c, int cOff, int ldc,
+                            boolean accumulate) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("negative size: m=" + m + " n=" + n + " k=" + k);
+        }
+        if (m == 0 || n == 0) return;
+        if (k == 0) { // empty sum: C = 0, or C unchanged when accumulating
+            if (!accumulate) {
+                for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+            }
+            return;
+        }
+        long macs = (long) m * n * k;
+        ThreadPool par = macs >= PARALLEL_MACS && pool.threads() > 1 ? pool : null;
+        if (m == 1) { // one row of op(A) against op(B): AR decode's matrix-vector product
+            float[] x = a;
+            int xOff = aOff;
+            if (transA && lda != 1) { // the row of op(A) is a strided column of A: gather it
+                x = gatherVector(a, aOff, lda, k);
+                xOff = 0;
+            }
+            if (transB) {
+                dotRows(b, bOff, ldb, n, x, xOff, k, c, cOff, 1, accumulate, par);
+            } else {
+                rowTimesMatrix(x, xOff, b, bOff, ldb, n, k, c, cOff, accumulate, par);
+            }
+            return;
+        }
+        if (n == 1 && !transA) { // rows of A against one column of op(B)
+            float[] x = b;
+            int xOff = bOff;
+            if (!transB && ldb != 1) {
+                x = gatherVector(b, bOff, ldb, k);
+                xOff = 0;
+            }
+            dotRows(a, aOff, lda, m, x, xOff, k, c, cOff, ldc, accumulate, par);
+            return;
+        }
+        if (macs <= SMALL_MACS) {
+            naive(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+            return;
+        }
+        blocked(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate,
+                par);
+    }
+
+    /** {@code y[M,N] = x[M,K] · W[N,K]ᵀ}, the layout of every weight: the model's forward. */
+    public static void matmul(float[] y, float[] x, float[] w, int wOff, int m, int n, int k) {
+        gemm(false, true, m, n, k, x, 0, k, w, wOff, k, y, 0, n, false);
+    }
+
+    /** The packed, register-blocked path; {@code pool == null} runs on the calling thread. */
+    static void blocked(boolean transA, boolean transB, int m, int n, int k,
+                        float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                        float[] c, int cOff, int ldc, boolean accumulate, ThreadPool pool) {
+        // Tasks split N first: each task packs its columns of op(B) once and sweeps all of M, so B
+        // (the weights, whose packing transposes them) is packed exactly once per call. M is split
+        // too only when N alone gives too few tasks for the pool.
+        int threads = pool == null ? 1 : pool.threads();
+        int want = threads == 1 ? 1 : 4 * threads;
+        int nTiles = Math.max(ceilDiv(n, NC), Math.min(want, ceilDiv(n, NR)));
+        int nc = roundUp(ceilDiv(n, nTiles), NR);
+        nTiles = ceilDiv(n, nc);
+        int mTiles = Math.min(Math.max(1, want / nTiles), ceilDiv(m, MR));
+        int mc = roundUp(ceilDiv(m, mTiles), MR);
+        mTiles = ceilDiv(m, mc);
+        final int tileM = mc, tileN = nc, tilesN = nTiles;
+        java.util.function.IntConsumer tile = t -> {
+            int i0 = (t / tilesN) * tileM, j0 = (t % tilesN) * tileN;
+            blockedTile(transA, transB, i0, Math.min(tileM, m - i0), j0, Math.min(tileN, n - j0), k,
+                    a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, BUFFERS.get());
+        };
+        int tiles = mTiles * nTiles;
+        if (pool == null || tiles == 1) {
+            for (int t = 0; t < tiles; t++) tile.accept(t);
+        } else {
+            pool.parallelFor(tiles, tile);
+        }
+    }
+
+    /** One tile of C: rows [i0, i0+mt), columns [j0, j0+nt), the whole of K in KC blocks. */
+    private static void blockedTile(boolean transA, boolean transB, int i0, int mt, int j0, int nt, int k,
+                                    float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                    float[] c, int cOff, int ldc, boolean accumulate, Buffers buf) {
+        float[] ap = buf.ap, bp = buf.bp, tmp = buf.tmp;
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            packB(transB, b, bOff, ldb, j0, nt, pc, kc, bp);
+            boolean acc = accumulate || pc > 0;
+            for (int ic = 0; ic < mt; ic += MC) {
+                int mc = Math.min(MC, mt - ic);
+                // op(A) rows are read in place when A is row-major (no packing); a transposed A is
+                // copied into MR-row slivers first, which is a contiguous copy
+                float[] aa;
+                int aBase, rs, ks, sliverStep;
+                if (!transA) {
+                    aa = a; aBase = aOff + (i0 + ic) * lda + pc; rs = lda; ks = 1; sliverStep = MR * lda;
+                } else {
+                    packA(a, aOff, lda, i0 + ic, mc, pc, kc, ap);
+                    aa = ap; aBase = 0; rs = 1; ks = MR; sliverStep = MR * kc;
+                }
+                // B sliver outer (stays in L1), A slivers inner (stream from L2)
+                for (int jr = 0; jr < nt; jr += NR) {
+                    int cols = Math.min(NR, nt - jr);
+                    int bBase = (jr / NR) * NR * kc;
+                    for (int ir = 0, s = 0; ir < mc; ir += MR, s++) {
+                        kernel(aa, aBase + s * sliverStep, rs, ks, bp, bBase, kc,
+                                c, cOff + (i0 + ic + ir) * ldc + j0 + jr, ldc, acc, Math.min(MR, mc - ir), cols, tmp);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Packs op(A)[i0:i0+mc, p0:p0+kc] of a transposed A as MR-row slivers, {@code ap[s*MR*kc + p*MR + r]}. */
+    private static void packA(float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] ap) {
+        for (int s = 0, ir = 0; ir < mc; s++, ir += MR) {
+            int base = s * MR * kc;
+            int rows = Math.min(MR, mc - ir);
+            // op(A)[i][p] = a[aOff + p*lda + i]: MR contiguous floats per p
+            for (int p = 0; p < kc; p++) {
+                int src = aOff + (p0 + p) * lda + i0 + ir;
+                for (int r = 0; r < rows; r++) ap[base + p * MR + r] = a[src + r];
+            }
+        }
+    }
+
+    /** Packs op(B)[p0:p0+kc, j0:j0+nc] as slivers of NR columns, {@code bp[t*NR*kc + p*NR + j]}, zero-padded. */
+    private static void packB(boolean transB, float[] b, int bOff, int ldb, int j0, int nc, int p0, int kc,
+                              float[] bp) {
+        for (int t = 0, jr = 0; jr < nc; t++, jr += NR) {
+            int base = t * NR * kc;
+            int cols = Math.min(NR, nc - jr);
+            if (transB) { // op(B)[p][j] = b[bOff + j*ldb + p]: read rows of W, write interleaved
+                for (int j = 0; j < cols; j++) {
+                    int src = bOff + (j0 + jr + j) * ldb + p0;
+                    for (int p = 0; p < kc; p++) bp[base + p * NR + j] = b[src + p];
+                }
+                if (cols < NR) {
+                    for (int p = 0; p < kc; p++) {
+                        for (int j = cols; j < NR; j++) bp[base + p * NR + j] = 0f;
+                    }
+                }
+            } else if (cols == NR) { // op(B) row p: NR contiguous floats
+                for (int p = 0; p < kc; p++) {
+                    int src = bOff + (p0 + p) * ldb + j0 + jr;
+                    FloatVector.fromArray(S, b, src).intoArray(bp, base + p * NR);
+                    FloatVector.fromArray(S, b, src + L).intoArray(bp, base + p * NR + L);
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    int src = bOff + (p0 + p) * ldb + j0 + jr;
+                    int dst = base + p * NR;
+                    System.arraycopy(b, src, bp, dst, cols);
+                    java.util.Arrays.fill(bp, dst + cols, dst + NR, 0f);
+                }
+            }
+        }
+    }
+
+    /**
+     * The 6×(2 vectors) micro-kernel: 12 accumulators + 2 B vectors + 1 broadcast fit AVX-512's 32
+     * registers. {@code C[rows,cols] (+)= A[6,kc] · Bp[kc,NR]}, A read in place at {@code a[aBase + r*rs + p*ks]}
+     * (rows past {@code rows} repeat the last valid row and are not stored), B from one packed sliver
+     * ({@code bp[p*NR + j]}). One flat method on purpose:
+     * vector-returning helpers that do not inline get boxed by C2.
+     */
+    private static void kernel(float[] a, int aBase, int rs, int ks, float[] bp, int bBase, int kc,
+                               float[] c, int cIdx, int ldc, boolean acc, int rows, int cols, float[] tmp) {
+        final int a0 = aBase + Math.min(0, rows - 1) * rs;
+        final int a1 = aBase + Math.min(1, rows - 1) * rs;
+        final int a2 = aBase + Math.min(2, rows - 1) * rs;
+        final int a3 = aBase + Math.min(3, rows - 1) * rs;
+        final int a4 = aBase + Math.min(4, rows - 1) * rs;
+        final int a5 = aBase + Math.min(5, rows - 1) * rs;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ao = p * ks, bo = bBase + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
+            FloatVector av;
+            av = FloatVector.broadcast(S, a[a0 + ao]); c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, a[a1 + ao]); c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a[a2 + ao]); c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a[a3 + ao]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, a[a4 + ao]); c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, a[a5 + ao]); c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
+        }
+        if (rows == MR && cols == NR) {
+            if (acc) {
+                c00 = c00.add(FloatVector.fromArray(S, c, cIdx + 0 * ldc)); c01 = c01.add(FloatVector.fromArray(S, c, cIdx + 0 * ldc + L));
+                c10 = c10.add(FloatVector.fromArray(S, c, cIdx + 1 * ldc)); c11 = c11.add(FloatVector.fromArray(S, c, cIdx + 1 * ldc + L));
+                c20 = c20.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc)); c21 = c21.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc + L));
+                c30 = c30.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc)); c31 = c31.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc + L));
+                c40 = c40.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc)); c41 = c41.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc + L));
+                c50 = c50.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc)); c51 = c51.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc + L));
+            }
+            c00.intoArray(c, cIdx + 0 * ldc); c01.intoArray(c, cIdx + 0 * ldc + L);
+            c10.intoArray(c, cIdx + 1 * ldc); c11.intoArray(c, cIdx + 1 * ldc + L);
+            c20.intoArray(c, cIdx + 2 * ldc); c21.intoArray(c, cIdx + 2 * ldc + L);
+            c30.intoArray(c, cIdx + 3 * ldc); c31.intoArray(c, cIdx + 3 * ldc + L);
+            c40.intoArray(c, cIdx + 4 * ldc); c41.intoArray(c, cIdx + 4 * ldc + L);
+            c50.intoArray(c, cIdx + 5 * ldc); c51.intoArray(c, cIdx + 5 * ldc + L);
+            return;
+        }
+        // edge tile: spill to tmp[MR*NR], then write the valid part
+        c00.intoArray(tmp, 0 * NR); c01.intoArray(tmp, 0 * NR + L);
+        c10.intoArray(tmp, 1 * NR); c11.intoArray(tmp, 1 * NR + L);
+        c20.intoArray(tmp, 2 * NR); c21.intoArray(tmp, 2 * NR + L);
+        c30.intoArray(tmp, 3 * NR); c31.intoArray(tmp, 3 * NR + L);
+        c40.intoArray(tmp, 4 * NR); c41.intoArray(tmp, 4 * NR + L);
+        c50.intoArray(tmp, 5 * NR); c51.intoArray(tmp, 5 * NR + L);
+        storeEdge(tmp, c, cIdx, ldc, acc, rows, cols);
+    }
+
+    /** Writes the valid {@code rows×cols} corner of an edge micro-tile held in {@code tmp[MR*NR]}. */
+    private static void storeEdge(float[] tmp, float[] c, int cIdx, int ldc, boolean acc, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            int ci = cIdx + r * ldc;
+            for (int j = 0; j < cols; j++) c[ci + j] = acc ? c[ci + j] + tmp[r * NR + j] : tmp[r * NR + j];
+        }
+    }
+
+    /**
+     * {@code out[i*outStride] (+)= rows[i,:] · x[0:k]} for i in [0, count): the matrix-vector product,
+     * memory-bound, so it streams four rows at a time against one load of x.
+     */
+    private static void dotRows(float[] rows, int rOff, int ldr, int count, float[] x, int xOff, int k,
+                                float[] out, int oOff, int oStride, boolean acc, ThreadPool pool) {
+        int chunks = pool != null ? Math.min(ceilDiv(count, 4), pool.threads() * 8) : 1;
+        if (chunks <= 1) {
+            dotRowsRange(rows, rOff, ldr, 0, count, x, xOff, k, out, oOff, oStride, acc);
+            return;
+        }
+        int per = roundUp(ceilDiv(count, chunks), 4);
+        pool.parallelFor(ceilDiv(count, per), t -> dotRowsRange(rows, rOff, ldr, t * per,
+                Math.min(count, (t + 1) * per), x, xOff, k, out, oOff, oStride, acc));
+    }
+
+    private static void dotRowsRange(float[] w, int wOff, int ldw, int from, int to, float[] x, int xOff, int k,
+                                     float[] out, int oOff, int oStride, boolean acc) {
+        int kv = k - k % L;
+        int i = from;
+        // y[i..i+4) = W[i..i+4, :] · x: four independent accumulators share each load of x
+        for (; i + 4 <= to; i += 4) {
+            int r0 = wOff + i * ldw, r1 = r0 + ldw, r2 = r1 + ldw, r3 = r2 + ldw;
+            FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
+            FloatVector s2 = FloatVector.zero(S), s3 = FloatVector.zero(S);
+            for (int p = 0; p < kv; p += L) {
+                FloatVector xv = FloatVector.fromArray(S, x, xOff + p);
+                s0 = FloatVector.fromArray(S, w, r0 + p).fma(xv, s0);
+                s1 = FloatVector.fromArray(S, w, r1 + p).fma(xv, s1);
+                s2 = FloatVector.fromArray(S, w, r2 + p).fma(xv, s2);
+                s3 = FloatVector.fromArray(S, w, r3 + p).fma(xv, s3);
+            }
+            float d0 = s0.reduceLanes(VectorOperators.ADD), d1 = s1.reduceLanes(VectorOperators.ADD);
+            float d2 = s2.reduceLanes(VectorOperators.ADD), d3 = s3.reduceLanes(VectorOperators.ADD);
+            for (int p = kv; p < k; p++) {
+                float xp = x[xOff + p];
+                d0 += w[r0 + p] * xp;
+                d1 += w[r1 + p] * xp;
+                d2 += w[r2 + p] * xp;
+                d3 += w[r3 + p] * xp;
+            }
+            int o = oOff + i * oStride;
+            if (acc) {
+                out[o] += d0; out[o + oStride] += d1; out[o + 2 * oStride] += d2; out[o + 3 * oStride] += d3;
+            } else {
+                out[o] = d0; out[o + oStride] = d1; out[o + 2 * oStride] = d2; out[o + 3 * oStride] = d3;
+            }
+        }
+        for (; i < to; i++) {
+            int r0 = wOff + i * ldw;
+            FloatVector s0 = FloatVector.zero(S);
+            for (int p = 0; p < kv; p += L) {
+                s0 = FloatVector.fromArray(S, w, r0 + p).fma(FloatVector.fromArray(S, x, xOff + p), s0);
+            }
+            float d0 = s0.reduceLanes(VectorOperators.ADD);
+            for (int p = kv; p < k; p++) d0 += w[r0 + p] * x[xOff + p];
+            int o = oOff + i * oStride;
+            out[o] = acc ? out[o] + d0 : d0;
+        }
+    }
+
+    /** {@code y[0:n] (+)= x[0:k] · B[k,n]}: a sum of scaled rows of B, split over column chunks. */
+    private static void rowTimesMatrix(float[] x, int xOff, float[] b, int bOff, int ldb, int n, int k,
+                                       float[] y, int yOff, boolean acc, ThreadPool pool) {
+        int chunk = 1024; // a chunk of y stays in L1 while all k rows stream past it
+        int chunks = ceilDiv(n, chunk);
+        java.util.function.IntConsumer task = t -> {
+            int j0 = t * chunk, j1 = Math.min(n, j0 + chunk);
+            if (!acc) java.util.Arrays.fill(y, yOff + j0, yOff + j1, 0f);
+            int jv = j0 + (j1 - j0) - (j1 - j0) % L;
+            for (int p = 0; p < k; p++) {
+                float xp = x[xOff + p];
+                FloatVector xv = FloatVector.broadcast(S, xp);
+                int row = bOff + p * ldb;
+                int j = j0;
+                for (; j < jv; j += L) {
+                    FloatVector.fromArray(S, b, row + j).fma(xv, FloatVector.fromArray(S, y, yOff + j))
+                            .intoArray(y, yOff + j);
+                }
+                for (; j < j1; j++) y[yOff + j] += xp * b[row + j];
+            }
+        };
+        if (pool != null && chunks > 1) {
+            pool.parallelFor(chunks, task);
+        } else {
+            for (int t = 0; t < chunks; t++) task.accept(t);
+        }
+    }
+
+    /** {@code v[p] = a[off + p*stride]} for p in [0, k), in a fresh array (only for strided one-row inputs). */
+    private static float[] gatherVector(float[] a, int off, int stride, int k) {
+        float[] v = new float[k];
+        for (int p = 0; p < k; p++) v[p] = a[off + p * stride];
+        return v;
+    }
+
+    /** The reference triple loop, for products too small to be worth packing. */
+    private static void naive(boolean transA, boolean transB, int m, int n, int k,
+                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                              float[] c, int cOff, int ldc, boolean accumulate) {
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 float s = 0f;
@@ -35,8 +406,11 @@ public final class Gemm {
         }
     }
 
-    /** {@code y[M,N] = x[M,K] · W[N,K]ᵀ}, the layout of every weight: the model's forward. */
-    public static void matmul(float[] y, float[] x, float[] w, int wOff, int m, int n, int k) {
-        gemm(false, true, m, n, k, x, 0, k, w, wOff, k, y, 0, n, false);
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    private static int roundUp(int a, int b) {
+        return ceilDiv(a, b) * b;
     }
 }

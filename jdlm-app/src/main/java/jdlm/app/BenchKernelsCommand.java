@@ -1,0 +1,334 @@
+package jdlm.app;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.Callable;
+import java.util.function.IntConsumer;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import jdlm.app.bench.GemmReference;
+import jdlm.tensor.Gemm;
+import jdlm.tensor.ThreadPool;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code jdlm bench kernels}: GEMM and matrix-vector throughput at transformer shapes, each next to
+ * references measured in the same run: the machine's FP32 peak (a dependent-chain-free FMA loop),
+ * its read bandwidth (a streaming sum), and OpenBLAS SGEMM when the bench jar provides it.
+ */
+@Command(name = "kernels",
+        mixinStandardHelpOptions = true,
+        description = "GEMM GFLOP/s and matvec GB/s vs measured peak, bandwidth and OpenBLAS.")
+public final class BenchKernelsCommand implements Callable<Integer> {
+    @Option(names = "--json", description = "Print one JSON object instead of the table.")
+    boolean json;
+
+    @Option(names = "--threads", split = ",", defaultValue = "1,2", description = "Thread counts (default: ${DEFAULT-VALUE}).")
+    int[] threads;
+
+    @Option(names = "--quick", description = "Shorter warm-up and fewer repetitions (noisier).")
+    boolean quick;
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** GEMM shapes as {M, K, N}: y[M,N] = x[M,K] · W[N,K]ᵀ. */
+    private static final int[][] SHAPES = {{256, 512, 2048}, {256, 2048, 512}, {1024, 1024, 1024}};
+    private static final int MATVEC = 4096;
+    private static volatile double sink;
+
+    private double warmSeconds, repSeconds;
+    private int reps;
+
+    @Override
+    public Integer call() {
+        warmSeconds = quick ? 0.3 : 1.0;
+        repSeconds = quick ? 0.05 : 0.15;
+        reps = quick ? 5 : 7;
+        Map<String, Object> out = new LinkedHashMap<>();
+        List<String> notes = new ArrayList<>();
+        boolean pinRequested = !"false".equalsIgnoreCase(System.getProperty("jdlm.pin", "true"));
+
+        GemmReference ref = null;
+        String refStatus;
+        try {
+            Optional<GemmReference> found = ServiceLoader.load(GemmReference.class).findFirst();
+            ref = found.orElse(null);
+            refStatus = ref == null ? "not available (run via ./jdlm bench, which uses the bench jar)" : ref.name();
+        } catch (Throwable t) { // a broken native library must not take the benchmark down
+            refStatus = "not available (" + t + ")";
+        }
+        String core = ref == null ? "n/a" : ref.coreName();
+        out.put("openblas", refStatus);
+        out.put("openblas_corename", core);
+        out.put("openblas_coretype_env", Optional.ofNullable(System.getenv("OPENBLAS_CORETYPE")).orElse(""));
+        if (ref != null && !isAvx512Core(core)) {
+            notes.add("WARNING: OpenBLAS uses the '" + core + "' kernels, not an AVX-512 (SkylakeX/Zen-class) one,"
+                    + " so it runs at about half speed. Fix: OPENBLAS_CORETYPE=SkylakeX ./jdlm bench kernels");
+        }
+        out.put("vector_bits", S.vectorBitSize());
+        out.put("cpu", cpuModel());
+        out.put("cpuinfo_mhz", cpuMhz());
+
+        ThreadPool[] pools = new ThreadPool[threads.length];
+        for (int i = 0; i < threads.length; i++) {
+            int t = threads[i];
+            pools[i] = t == ThreadPool.shared().threads() ? ThreadPool.shared() : new ThreadPool(t, pinRequested);
+            out.put("pinned_t" + t, t == 1 ? "n/a (caller only)" : pools[i].pinned());
+        }
+
+        // references: FP32 peak and read bandwidth, per thread count
+        double[] peak = new double[threads.length], bw = new double[threads.length];
+        for (int i = 0; i < threads.length; i++) {
+            int t = threads[i];
+            progress("peak FMA rate, " + t + " thread(s)");
+            peak[i] = measurePeak(pools[i]);
+            out.put("peak_gflops_t" + t, peak[i]);
+            double mhz = cpuMhz();
+            if (mhz > 0) out.put("peak_nominal_gflops_t" + t, t * mhz / 1000 * 2 * S.length() * 2);
+            progress("read bandwidth, " + t + " thread(s)");
+            bw[i] = measureBandwidth(pools[i]);
+            out.put("bandwidth_gbps_t" + t, bw[i]);
+        }
+
+        for (int[] shape : SHAPES) {
+            int m = shape[0], k = shape[1], n = shape[2];
+            String key = "gemm_" + m + "x" + k + "x" + n;
+            float[] x = random(m * k, 1), w = random(n * k, 2), y = new float[m * n];
+            double flops = 2.0 * m * n * k;
+            GemmReference.Job job = ref == null ? null : ref.prepareNT(m, n, k, x, w);
+            for (int i = 0; i < threads.length; i++) {
+                int t = threads[i];
+                ThreadPool pool = pools[i];
+                progress(key + ", jdlm, " + t + " thread(s)");
+                double ours = flops / time(() -> Gemm.gemm(pool, false, true, m, n, k, x, 0, k, w, 0, k, y, 0, n, false)) / 1e9;
+                out.put(key + "_t" + t + "_gflops", ours);
+                out.put(key + "_t" + t + "_vs_peak", ours / peak[i]);
+                if (job != null) {
+                    progress(key + ", OpenBLAS, " + t + " thread(s)");
+                    ref.setThreads(t);
+                    double theirs = flops / time(job::run) / 1e9;
+                    out.put(key + "_t" + t + "_openblas_gflops", theirs);
+                    out.put(key + "_t" + t + "_openblas_vs_peak", theirs / peak[i]);
+                    out.put(key + "_t" + t + "_vs_openblas", ours / theirs);
+                    if (i == 0) out.put(key + "_max_rel_diff_vs_openblas", maxRelDiff(job, y));
+                }
+            }
+            if (job != null) job.close();
+        }
+
+        // matrix-vector: y[1,N] = x[1,K] · W[N,K]ᵀ streams W once: bandwidth-bound
+        {
+            int n = MATVEC, k = MATVEC;
+            String key = "matvec_" + MATVEC;
+            float[] x = random(k, 3), w = random(n * k, 4), y = new float[n];
+            double bytes = 4.0 * ((double) n * k + n + k);
+            GemmReference.Job job = ref == null ? null : ref.prepareNT(1, n, k, x, w);
+            for (int i = 0; i < threads.length; i++) {
+                int t = threads[i];
+                ThreadPool pool = pools[i];
+                progress(key + ", jdlm, " + t + " thread(s)");
+                double ours = bytes / time(() -> Gemm.gemm(pool, false, true, 1, n, k, x, 0, k, w, 0, k, y, 0, n, false)) / 1e9;
+                out.put(key + "_t" + t + "_gbps", ours);
+                out.put(key + "_t" + t + "_vs_bandwidth", ours / bw[i]);
+                if (job != null) {
+                    progress(key + ", OpenBLAS, " + t + " thread(s)");
+                    ref.setThreads(t);
+                    double theirs = bytes / time(job::run) / 1e9;
+                    out.put(key + "_t" + t + "_openblas_gbps", theirs);
+                    out.put(key + "_t" + t + "_vs_openblas", ours / theirs);
+                }
+            }
+            if (job != null) job.close();
+        }
+        out.put("notes", String.join(" | ", notes));
+
+        if (json) {
+            System.out.println(toJson(out));
+        } else {
+            printTable(out, peak, bw, refStatus, core, notes);
+        }
+        return 0;
+    }
+
+    private void printTable(Map<String, Object> r, double[] peak, double[] bw, String refStatus, String core,
+                            List<String> notes) {
+        System.out.printf(Locale.ROOT, "jdlm bench kernels  (%s, %d-bit vectors, cpuinfo %.0f MHz)%n",
+                r.get("cpu"), S.vectorBitSize(), cpuMhz());
+        System.out.println("OpenBLAS: " + refStatus + (core.equals("n/a") ? "" : ", core " + core
+                + ", OPENBLAS_CORETYPE=" + r.get("openblas_coretype_env")));
+        for (int i = 0; i < threads.length; i++) {
+            int t = threads[i];
+            System.out.printf(Locale.ROOT,
+                    "t=%d: pinned=%s  measured FP32 peak %.1f GFLOP/s (12 independent FMA chains of %d lanes per thread;"
+                            + " implies %.2f GHz at 2 FMA pipes)  read bandwidth %.1f GB/s%n",
+                    t, r.get("pinned_t" + t), peak[i], S.length(), peak[i] / t / (2 * 2 * S.length()), bw[i]);
+        }
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-22s %3s %12s %12s %9s %9s %9s%n",
+                "GEMM y=x·Wᵀ (M,K,N)", "thr", "jdlm GF/s", "OpenBLAS", "vs OBLAS", "vs peak", "OBLAS/pk");
+        for (int[] s : SHAPES) {
+            String key = "gemm_" + s[0] + "x" + s[1] + "x" + s[2];
+            for (int t : threads) {
+                String p = key + "_t" + t;
+                System.out.printf(Locale.ROOT, "%-22s %3d %12s %12s %9s %9s %9s%n",
+                        "(" + s[0] + "," + s[1] + "," + s[2] + ")", t, fmt(r.get(p + "_gflops"), "%.1f"),
+                        fmt(r.get(p + "_openblas_gflops"), "%.1f"), fmt(r.get(p + "_vs_openblas"), "%.2fx"),
+                        fmt(r.get(p + "_vs_peak"), "%.2fx"), fmt(r.get(p + "_openblas_vs_peak"), "%.2fx"));
+            }
+        }
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-22s %3s %12s %12s %9s %9s%n",
+                "matvec (1,K,N)", "thr", "jdlm GB/s", "OpenBLAS", "vs OBLAS", "vs bw");
+        for (int t : threads) {
+            String p = "matvec_" + MATVEC + "_t" + t;
+            System.out.printf(Locale.ROOT, "%-22s %3d %12s %12s %9s %9s%n",
+                    "(1," + MATVEC + "," + MATVEC + ")", t, fmt(r.get(p + "_gbps"), "%.1f"),
+                    fmt(r.get(p + "_openblas_gbps"), "%.1f"), fmt(r.get(p + "_vs_openblas"), "%.2fx"),
+                    fmt(r.get(p + "_vs_bandwidth"), "%.2fx"));
+        }
+        for (String note : notes) System.out.println(note);
+    }
+
+    /** Median seconds per call: warm the JIT, size a repetition to repSeconds, take the median of reps. */
+    private double time(Runnable r) {
+        long end = System.nanoTime() + (long) (warmSeconds * 1e9);
+        int calls = 0;
+        long t0 = System.nanoTime();
+        do {
+            r.run();
+            calls++;
+        } while (System.nanoTime() < end);
+        double perCall = (System.nanoTime() - t0) / 1e9 / calls;
+        int iters = (int) Math.max(1, Math.min(1_000_000, repSeconds / perCall));
+        double[] samples = new double[reps];
+        for (int s = 0; s < reps; s++) {
+            long a = System.nanoTime();
+            for (int i = 0; i < iters; i++) r.run();
+            samples[s] = (System.nanoTime() - a) / 1e9 / iters;
+        }
+        Arrays.sort(samples);
+        return samples[reps / 2];
+    }
+
+    /** FP32 FLOP/s of {@code pool.threads()} threads each running 12 independent FMA chains (no memory traffic). */
+    private double measurePeak(ThreadPool pool) {
+        int t = pool.threads();
+        int iters = 1 << 20;
+        double sec = time(() -> pool.parallelFor(t, i -> sink += fmaChains(iters)));
+        return (double) t * iters * 12 * S.length() * 2 / sec / 1e9;
+    }
+
+    private static float fmaChains(int iters) {
+        FloatVector m = FloatVector.broadcast(S, 0.999999f), c = FloatVector.broadcast(S, 1e-6f);
+        FloatVector a0 = FloatVector.broadcast(S, 0.10f), a1 = FloatVector.broadcast(S, 0.11f);
+        FloatVector a2 = FloatVector.broadcast(S, 0.12f), a3 = FloatVector.broadcast(S, 0.13f);
+        FloatVector a4 = FloatVector.broadcast(S, 0.14f), a5 = FloatVector.broadcast(S, 0.15f);
+        FloatVector a6 = FloatVector.broadcast(S, 0.16f), a7 = FloatVector.broadcast(S, 0.17f);
+        FloatVector a8 = FloatVector.broadcast(S, 0.18f), a9 = FloatVector.broadcast(S, 0.19f);
+        FloatVector a10 = FloatVector.broadcast(S, 0.20f), a11 = FloatVector.broadcast(S, 0.21f);
+        for (int i = 0; i < iters; i++) {
+            a0 = a0.fma(m, c); a1 = a1.fma(m, c); a2 = a2.fma(m, c); a3 = a3.fma(m, c);
+            a4 = a4.fma(m, c); a5 = a5.fma(m, c); a6 = a6.fma(m, c); a7 = a7.fma(m, c);
+            a8 = a8.fma(m, c); a9 = a9.fma(m, c); a10 = a10.fma(m, c); a11 = a11.fma(m, c);
+        }
+        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
+                .reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float[] bandwidthArray;
+
+    /** Read GB/s: a vectorised sum over 256 MiB (far beyond the caches), split across the pool. */
+    private double measureBandwidth(ThreadPool pool) {
+        if (bandwidthArray == null) bandwidthArray = random(64 << 20, 5);
+        float[] data = bandwidthArray;
+        int chunks = pool.threads() * 4, per = data.length / chunks;
+        float[] partial = new float[chunks];
+        IntConsumer sum = c -> {
+            FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), s2 = FloatVector.zero(S), s3 = FloatVector.zero(S);
+            int L = S.length();
+            for (int i = c * per, end = i + per; i < end; i += 4 * L) {
+                s0 = s0.add(FloatVector.fromArray(S, data, i));
+                s1 = s1.add(FloatVector.fromArray(S, data, i + L));
+                s2 = s2.add(FloatVector.fromArray(S, data, i + 2 * L));
+                s3 = s3.add(FloatVector.fromArray(S, data, i + 3 * L));
+            }
+            partial[c] = s0.add(s1).add(s2).add(s3).reduceLanes(VectorOperators.ADD);
+        };
+        double sec = time(() -> pool.parallelFor(chunks, sum));
+        sink += partial[0];
+        return 4.0 * per * chunks / sec / 1e9;
+    }
+
+    private static double maxRelDiff(GemmReference.Job job, float[] ours) {
+        float[] theirs = new float[ours.length];
+        job.result(theirs);
+        double maxRef = 0, maxDiff = 0;
+        for (int i = 0; i < ours.length; i++) {
+            maxRef = Math.max(maxRef, Math.abs(theirs[i]));
+            maxDiff = Math.max(maxDiff, Math.abs(theirs[i] - ours[i]));
+        }
+        return maxDiff / maxRef;
+    }
+
+    private static float[] random(int n, long seed) {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) (rnd.nextDouble() * 2 - 1);
+        return x;
+    }
+
+    private static boolean isAvx512Core(String core) {
+        String c = core.toLowerCase(Locale.ROOT);
+        return c.contains("skylakex") || c.contains("cooperlake") || c.contains("sapphire") || c.contains("zen");
+    }
+
+    private static String cpuModel() {
+        return cpuinfo("model name").orElse(System.getProperty("os.arch"));
+    }
+
+    private static double cpuMhz() {
+        return cpuinfo("cpu MHz").map(Double::parseDouble).orElse(0.0);
+    }
+
+    private static Optional<String> cpuinfo(String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith(field)) return Optional.of(line.substring(line.indexOf(':') + 1).trim());
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: leave the field out
+        }
+        return Optional.empty();
+    }
+
+    private static void progress(String what) {
+        System.err.println("bench kernels: " + what + "...");
+    }
+
+    private static String fmt(Object v, String f) {
+        return v instanceof Double d ? String.format(Locale.ROOT, f, d) : "-";
+    }
+
+    private static String toJson(Map<String, Object> m) {
+        StringBuilder sb = new StringBuilder("{");
+        for (Map.Entry<String, Object> e : m.entrySet()) {
+            if (sb.length() > 1) sb.append(",");
+            sb.append('"').append(e.getKey()).append("\":");
+            Object v = e.getValue();
+            if (v instanceof Double d) sb.append(String.format(Locale.ROOT, "%.4g", d));
+            else if (v instanceof Number || v instanceof Boolean) sb.append(v);
+            else sb.append('"').append(v.toString().replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+        }
+        return sb.append("}").toString();
+    }
+}

@@ -8,12 +8,22 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "jdlm 0.1.0",
         description = "Discrete diffusion language models in pure Java: train, evaluate, sample, serve.",
-        subcommands = {BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
-        int code = new CommandLine(new Main()).execute(args);
-        System.exit(code);
+        CommandLine cli = new CommandLine(new Main());
+        // Bad input (options, files, settings) is the user's to fix: one clear line, no stack trace.
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof IllegalArgumentException || e instanceof IllegalStateException
+                    || e instanceof jdlm.format.FormatException || e instanceof java.io.IOException
+                    || e instanceof java.io.UncheckedIOException) {
+                commandLine.getErr().println("jdlm " + commandLine.getCommandName() + ": " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        });
+        System.exit(cli.execute(args));
     }
 
     @Override

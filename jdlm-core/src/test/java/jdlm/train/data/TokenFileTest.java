@@ -12,9 +12,11 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import jdlm.SharedData;
 import jdlm.tokenizer.ByteTokenizer;
 import jdlm.tokenizer.Gpt2Tokenizer;
 import jdlm.tokenizer.Tokenizer;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -103,6 +105,24 @@ class TokenFileTest {
         try (TokenFile f = TokenFile.open(bad)) {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> f.read(0, new int[3], 0, 3));
             assertTrue(e.getMessage().contains("token 0 is 65535"), e.getMessage());
+        }
+    }
+
+    @Test
+    void austenSliceTokenStreamMatchesItsText() throws IOException {
+        Path austen = SharedData.file("austen_train.txt");
+        Assumptions.assumeTrue(austen != null, "shared corpus not present");
+        byte[] slice = Arrays.copyOf(Files.readAllBytes(austen), 100_000); // ASCII text: any cut is valid UTF-8
+        Path text = dir.resolve("austen.txt");
+        Files.write(text, slice);
+        Tokenizer tok = new Gpt2Tokenizer();
+        Path out = dir.resolve("austen.tok");
+        TokenFile.write(Corpus.open(text, false), tok, out);
+        try (TokenFile f = TokenFile.open(out)) {
+            int[] ids = new int[(int) f.size()];
+            f.read(0, ids, 0, ids.length);
+            assertTrue(ids.length > 15_000 && ids.length < 40_000, "about 4 bytes per GPT-2 token: " + ids.length);
+            assertEquals(new String(slice, java.nio.charset.StandardCharsets.UTF_8), tok.decode(ids));
         }
     }
 

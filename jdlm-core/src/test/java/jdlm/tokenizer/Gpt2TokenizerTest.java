@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import jdlm.SharedData;
 import org.junit.jupiter.api.Test;
 
 class Gpt2TokenizerTest {

@@ -61,7 +61,7 @@ public final class SafetensorsWriter {
         int padded = (json.length + 7) / 8 * 8; // the data section starts 8-byte aligned
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, target.getFileName().toString(), ".tmp");
+        Path tmp = dir.resolve(target.getFileName() + ".tmp"); // beside the target: the rename stays on one file system
         try {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);

@@ -15,11 +15,13 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Leading dimensions are row strides: A is addressed {@code a[aOff + row*lda + col]} in its
  * stored (untransposed) shape, likewise B and C.
  *
- * <p>How (the Goto/BLIS scheme): C is cut into tiles of at most {@code MC×NC}, which run in parallel
- * on the {@link ThreadPool}. Inside a tile, K is cut into blocks of {@code KC}; for each block the
- * tile's rows of op(A) are packed into slivers of {@code MR} rows and its columns of op(B) into
- * slivers of {@code NR} columns (packing absorbs the transposes and zero-pads the edges), then the
- * register-blocked micro-kernel computes every {@code MR×NR} sub-tile with the B sliver held in L1.
+ * <p>How (the Goto/BLIS scheme): C is cut into column tiles (rows too when N alone gives too few),
+ * which run in parallel on the {@link ThreadPool}. Inside a tile, K is cut into blocks of {@code KC};
+ * for each block the tile's columns of op(B) are packed once into slivers of {@code NR} columns
+ * (packing absorbs the transpose and zero-pads the edges), then the register-blocked micro-kernel
+ * computes every {@code MR×NR} sub-tile with the B sliver held in L1. op(A) is read in place when A
+ * is row-major (MR row streams; edge rows repeat the last valid row and are not stored) and packed
+ * into MR-row slivers only when transposed.
  * One-row products ({@code m == 1}, AR decode) and one-column products skip packing: they are
  * memory-bound dot products streamed over the matrix rows.
  */

@@ -15,11 +15,13 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Leading dimensions are row strides: A is addressed {@code a[aOff + row*lda + col]} in its
  * stored (untransposed) shape, likewise B and C.
  *
- * <p>How (the Goto/BLIS scheme): C is cut into tiles of at most {@code MC×NC}, which run in parallel
- * on the {@link ThreadPool}. Inside a tile, K is cut into blocks of {@code KC}; for each block the
- * tile's rows of op(A) are packed into slivers of {@code MR} rows and its columns of op(B) into
- * slivers of {@code NR} columns (packing absorbs the transposes and zero-pads the edges), then the
- * register-blocked micro-kernel computes every {@code MR×NR} sub-tile with the B sliver held in L1.
+ * <p>How (the Goto/BLIS scheme): C is cut into column tiles (rows too when N alone gives too few),
+ * which run in parallel on the {@link ThreadPool}. Inside a tile, K is cut into blocks of {@code KC};
+ * for each block the tile's columns of op(B) are packed once into slivers of {@code NR} columns
+ * (packing absorbs the transpose and zero-pads the edges), then the register-blocked micro-kernel
+ * computes every {@code MR×NR} sub-tile with the B sliver held in L1. op(A) is read in place when A
+ * is row-major (MR row streams; edge rows repeat the last valid row and are not stored) and packed
+ * into MR-row slivers only when transposed.
  * One-row products ({@code m == 1}, AR decode) and one-column products skip packing: they are
  * memory-bound dot products streamed over the matrix rows.
  */
@@ -30,12 +32,12 @@ public final class Gemm {
     /** Lanes per vector (16 with AVX-512). */
     private static final int L = S.length();
     /** Micro-tile: MR rows of C by NR = 2 vectors of columns. */
-    private static final int MR = 6;
+    private static final int MR = 8;
     private static final int NR = 2 * L;
     /** K block: one packed B sliver (KC×NR floats, 32 KiB with AVX-512) stays in L1. */
     private static final int KC = Integer.getInteger("jdlm.gemm.kc", 256);
     /** Rows of op(A) swept per packed B block; the A block (MC×KC) stays in L2. */
-    private static final int MC = Integer.getInteger("jdlm.gemm.mc", 144);
+    private static final int MC = Integer.getInteger("jdlm.gemm.mc", 192);
     /** Widest column range one task packs (KC×NC floats, 256 KiB, in L2). */
     private static final int NC = Integer.getInteger("jdlm.gemm.nc", 256);
     /** Below this many multiply-adds a plain loop beats packing. */
@@ -225,8 +227,8 @@ public final class Gemm {
     }
 
     /**
-     * The 6×(2 vectors) micro-kernel: 12 accumulators + 2 B vectors + 1 broadcast fit AVX-512's 32
-     * registers. {@code C[rows,cols] (+)= A[6,kc] · Bp[kc,NR]}, A read in place at {@code a[aBase + r*rs + p*ks]}
+     * The 8×(2 vectors) micro-kernel: 16 accumulators + 2 B vectors + 1 broadcast fit AVX-512's 32
+     * registers. {@code C[rows,cols] (+)= A[8,kc] · Bp[kc,NR]}, A read in place at {@code a[aBase + r*rs + p*ks]}
      * (rows past {@code rows} repeat the last valid row and are not stored), B from one packed sliver
      * ({@code bp[p*NR + j]}). One flat method on purpose:
      * vector-returning helpers that do not inline get boxed by C2.
@@ -239,12 +241,16 @@ public final class Gemm {
         final int a3 = aBase + Math.min(3, rows - 1) * rs;
         final int a4 = aBase + Math.min(4, rows - 1) * rs;
         final int a5 = aBase + Math.min(5, rows - 1) * rs;
+        final int a6 = aBase + Math.min(6, rows - 1) * rs;
+        final int a7 = aBase + Math.min(7, rows - 1) * rs;
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
         FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
             int ao = p * ks, bo = bBase + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bo);
@@ -256,6 +262,8 @@ public final class Gemm {
             av = FloatVector.broadcast(S, a[a3 + ao]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
             av = FloatVector.broadcast(S, a[a4 + ao]); c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
             av = FloatVector.broadcast(S, a[a5 + ao]); c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, a[a6 + ao]); c60 = av.fma(b0, c60); c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, a[a7 + ao]); c70 = av.fma(b0, c70); c71 = av.fma(b1, c71);
         }
         if (rows == MR && cols == NR) {
             if (acc) {
@@ -265,6 +273,8 @@ public final class Gemm {
                 c30 = c30.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc)); c31 = c31.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc + L));
                 c40 = c40.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc)); c41 = c41.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc + L));
                 c50 = c50.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc)); c51 = c51.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc + L));
+                c60 = c60.add(FloatVector.fromArray(S, c, cIdx + 6 * ldc)); c61 = c61.add(FloatVector.fromArray(S, c, cIdx + 6 * ldc + L));
+                c70 = c70.add(FloatVector.fromArray(S, c, cIdx + 7 * ldc)); c71 = c71.add(FloatVector.fromArray(S, c, cIdx + 7 * ldc + L));
             }
             c00.intoArray(c, cIdx + 0 * ldc); c01.intoArray(c, cIdx + 0 * ldc + L);
             c10.intoArray(c, cIdx + 1 * ldc); c11.intoArray(c, cIdx + 1 * ldc + L);
@@ -272,6 +282,8 @@ public final class Gemm {
             c30.intoArray(c, cIdx + 3 * ldc); c31.intoArray(c, cIdx + 3 * ldc + L);
             c40.intoArray(c, cIdx + 4 * ldc); c41.intoArray(c, cIdx + 4 * ldc + L);
             c50.intoArray(c, cIdx + 5 * ldc); c51.intoArray(c, cIdx + 5 * ldc + L);
+            c60.intoArray(c, cIdx + 6 * ldc); c61.intoArray(c, cIdx + 6 * ldc + L);
+            c70.intoArray(c, cIdx + 7 * ldc); c71.intoArray(c, cIdx + 7 * ldc + L);
             return;
         }
         // edge tile: spill to tmp[MR*NR], then write the valid part
@@ -281,6 +293,8 @@ public final class Gemm {
         c30.intoArray(tmp, 3 * NR); c31.intoArray(tmp, 3 * NR + L);
         c40.intoArray(tmp, 4 * NR); c41.intoArray(tmp, 4 * NR + L);
         c50.intoArray(tmp, 5 * NR); c51.intoArray(tmp, 5 * NR + L);
+        c60.intoArray(tmp, 6 * NR); c61.intoArray(tmp, 6 * NR + L);
+        c70.intoArray(tmp, 7 * NR); c71.intoArray(tmp, 7 * NR + L);
         storeEdge(tmp, c, cIdx, ldc, acc, rows, cols);
     }
 

@@ -1,0 +1,54 @@
+package jdlm.sample;
+
+/**
+ * How K steps are spread over a region of n positions decoded in blocks of b, left to right
+ * (LLaDA semi-autoregressive sampling): n/b blocks, K/(n/b) steps each.
+ */
+public record TransferSchedule(int steps, int length, int blockLength) {
+
+    public TransferSchedule {
+        if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
+        if (length < 1) throw new IllegalArgumentException("--length must be at least 1, got " + length);
+        if (blockLength < 1 || blockLength > length) {
+            throw new IllegalArgumentException("--block must be in [1, " + length + "] (--length), got " + blockLength);
+        }
+        if (length % blockLength != 0) {
+            throw new IllegalArgumentException("--length " + length + " is not divisible by --block " + blockLength);
+        }
+        int blocks = length / blockLength;
+        if (steps % blocks != 0) {
+            throw new IllegalArgumentException("--steps " + steps + " is not divisible by the " + blocks
+                    + " blocks (--length " + length + " / --block " + blockLength + ")");
+        }
+    }
+
+    public int blocks() { return length / blockLength; }
+
+    public int stepsPerBlock() { return steps / blocks(); }
+
+    /** LLaDA: step k of S commits ⌊N/S⌋ + (k < N mod S ? 1 : 0) of the N masked in the block. */
+    public static int transferCount(int masked, int steps, int k) {
+        if (steps < 1 || k < 0 || k >= steps || masked < 0) {
+            throw new IllegalArgumentException("need masked ≥ 0 and 0 ≤ k < steps, got masked " + masked + ", k " + k + ", steps " + steps);
+        }
+        return masked / steps + (k < masked % steps ? 1 : 0);
+    }
+
+    /** All S counts of a block with N masked, e.g. N=10, S=4 → 3, 3, 2, 2. */
+    public static int[] transferCounts(int masked, int steps) {
+        int[] c = new int[steps];
+        for (int k = 0; k < steps; k++) c[k] = transferCount(masked, steps, k);
+        return c;
+    }
+
+    /**
+     * The count for step k from what is still masked: the LLaDA rule restarted with M masked and
+     * S − k steps left, i.e. ⌊M/(S−k)⌋ + (M mod (S−k) > 0). Without remasking this equals
+     * transferCount(N, S, k) (the extra tokens come first, so after them M = ⌊N/S⌋(S−k) + (r−k)
+     * with r = N mod S); with remasking it absorbs the remasked positions. At the last step it is M.
+     */
+    public static int remainingCount(int stillMasked, int steps, int k) {
+        int left = Math.max(1, steps - k);
+        return transferCount(stillMasked, left, 0);
+    }
+}

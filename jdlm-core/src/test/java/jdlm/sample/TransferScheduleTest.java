@@ -1,0 +1,51 @@
+package jdlm.sample;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+class TransferScheduleTest {
+
+    @Test
+    void tenMaskedOverFourStepsCommitThreeThreeTwoTwo() {
+        assertArrayEquals(new int[] {3, 3, 2, 2}, TransferSchedule.transferCounts(10, 4));
+        assertArrayEquals(new int[] {1, 1, 0, 0}, TransferSchedule.transferCounts(2, 4));
+        assertArrayEquals(new int[] {4, 4}, TransferSchedule.transferCounts(8, 2));
+    }
+
+    @Test
+    void countFromWhatIsStillMaskedEqualsTheLladaRuleWithoutRemasking() {
+        for (int n = 0; n <= 40; n++) {
+            for (int s = 1; s <= 10; s++) {
+                int left = n;
+                for (int k = 0; k < s; k++) {
+                    int expected = TransferSchedule.transferCount(n, s, k);
+                    assertEquals(expected, TransferSchedule.remainingCount(left, s, k), "N=" + n + " S=" + s + " k=" + k);
+                    left -= expected;
+                }
+                assertEquals(0, left);
+            }
+        }
+    }
+
+    @Test
+    void blocksAndStepsPerBlock() {
+        TransferSchedule t = new TransferSchedule(12, 96, 32);
+        assertEquals(3, t.blocks());
+        assertEquals(4, t.stepsPerBlock());
+    }
+
+    @Test
+    void stepsNotDivisibleByBlocksIsRejectedNamingTheOptions() {
+        var e = assertThrows(IllegalArgumentException.class, () -> new TransferSchedule(10, 96, 32));
+        assertEquals("--steps 10 is not divisible by the 3 blocks (--length 96 / --block 32)", e.getMessage());
+    }
+
+    @Test
+    void lengthNotDivisibleByBlockIsRejectedNamingTheOptions() {
+        var e = assertThrows(IllegalArgumentException.class, () -> new TransferSchedule(4, 10, 4));
+        assertEquals("--length 10 is not divisible by --block 4", e.getMessage());
+    }
+}

@@ -87,7 +87,7 @@ public final class CrossEntropy {
             for (; j < blockEnd; j += F.length()) {
                 acc = acc.add(FloatVector.fromArray(F, x, off + j).sub(vmax).lanewise(VectorOperators.EXP));
             }
-            sum += acc.reduceLanes(VectorOperators.ADD);
+            sum += LaneSum.of(acc);
         }
         for (; j < n; j++) sum += Math.exp((double) x[off + j] - max);
         return max + Math.log(sum);

@@ -338,8 +338,8 @@ public final class Gemm {
                 s2 = FloatVector.fromArray(S, w, r2 + p).fma(xv, s2);
                 s3 = FloatVector.fromArray(S, w, r3 + p).fma(xv, s3);
             }
-            float d0 = s0.reduceLanes(VectorOperators.ADD), d1 = s1.reduceLanes(VectorOperators.ADD);
-            float d2 = s2.reduceLanes(VectorOperators.ADD), d3 = s3.reduceLanes(VectorOperators.ADD);
+            float d0 = LaneSum.of(s0), d1 = LaneSum.of(s1);
+            float d2 = LaneSum.of(s2), d3 = LaneSum.of(s3);
             for (int p = kv; p < k; p++) {
                 float xp = x[xOff + p];
                 d0 += w[r0 + p] * xp;
@@ -360,7 +360,7 @@ public final class Gemm {
             for (int p = 0; p < kv; p += L) {
                 s0 = FloatVector.fromArray(S, w, r0 + p).fma(FloatVector.fromArray(S, x, xOff + p), s0);
             }
-            float d0 = s0.reduceLanes(VectorOperators.ADD);
+            float d0 = LaneSum.of(s0);
             for (int p = kv; p < k; p++) d0 += w[r0 + p] * x[xOff + p];
             int o = oOff + i * oStride;
             out[o] = acc ? out[o] + d0 : d0;

@@ -56,7 +56,7 @@ public final class RmsNorm {
                     FloatVector g = FloatVector.fromArray(F, dOut, o + j);
                     acc = g.mul(FloatVector.fromArray(F, weight, wOff + j)).fma(FloatVector.fromArray(F, x, o + j), acc);
                 }
-                dot += acc.reduceLanes(VectorOperators.ADD);
+                dot += LaneSum.of(acc);
                 acc = FloatVector.zero(F);
             }
             for (; j < dim; j++) dot += (double) dOut[o + j] * weight[wOff + j] * x[o + j];
@@ -95,7 +95,7 @@ public final class RmsNorm {
                 FloatVector v = FloatVector.fromArray(F, x, off + j);
                 acc = v.fma(v, acc);
             }
-            sum += acc.reduceLanes(VectorOperators.ADD);
+            sum += LaneSum.of(acc);
         }
         for (; j < n; j++) sum += (double) x[off + j] * x[off + j];
         return sum;

@@ -22,7 +22,7 @@ public final class Softmax {
             e.intoArray(x, off + i);
             acc = acc.add(e);
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        double sum = LaneSum.of(acc);
         for (; i < n; i++) {
             float e = (float) Math.exp(x[off + i] - max);
             x[off + i] = e;
@@ -45,7 +45,7 @@ public final class Softmax {
         for (; i < bound; i += F.length()) {
             acc = FloatVector.fromArray(F, dy, dyOff + i).fma(FloatVector.fromArray(F, y, yOff + i), acc);
         }
-        float dot = acc.reduceLanes(VectorOperators.ADD);
+        float dot = LaneSum.of(acc);
         for (; i < n; i++) dot += dy[dyOff + i] * y[yOff + i];
         FloatVector vdot = FloatVector.broadcast(F, dot);
         i = 0;

@@ -17,6 +17,9 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import jdlm.app.bench.GemmReference;
+import jdlm.app.bench.ModelBenchmark;
+import jdlm.format.Json;
+import jdlm.model.ModelConfig;
 import jdlm.tensor.Gemm;
 import jdlm.tensor.ThreadPool;
 import picocli.CommandLine.Command;
@@ -39,6 +42,9 @@ public final class BenchKernelsCommand implements Callable<Integer> {
 
     @Option(names = "--quick", description = "Shorter warm-up and fewer repetitions (noisier).")
     boolean quick;
+
+    @Option(names = "--no-model", description = "Skip the end-to-end model forward and training-step figures.")
+    boolean noModel;
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     /** GEMM shapes as {M, K, N}: y[M,N] = x[M,K] · W[N,K]ᵀ. */
@@ -148,6 +154,23 @@ public final class BenchKernelsCommand implements Callable<Integer> {
             if (job != null) job.close();
         }
 
+        // End to end: the reference model's forward (one denoising step) and training step on the shared pool.
+        List<ModelBenchmark.Result> modelResults = new ArrayList<>();
+        if (!noModel) {
+            ModelBenchmark mb = new ModelBenchmark(ModelBenchmark.referenceConfig(), quick ? 3 : 5);
+            progress("model forward, batch 1");
+            modelResults.add(mb.forward(1, 256));
+            progress("model forward, batch 8");
+            modelResults.add(mb.forward(8, 256));
+            progress("model training step, batch 8");
+            modelResults.add(mb.trainingStep(8, 256));
+            for (ModelBenchmark.Result m : modelResults) {
+                String key = "model_" + (m.what().equals("forward") ? "forward" : "train_step") + "_b" + m.batch();
+                out.put(key + "_tokens_per_s", m.tokensPerSecond());
+                out.put(key + "_gflops", m.gflops());
+            }
+        }
+
         // The machine is shared: measure the references again at the end and keep the higher, so a
         // neighbour's burst during the first measurement cannot flatter the ratios.
         for (int i = 0; i < threads.length; i++) {
@@ -165,12 +188,20 @@ public final class BenchKernelsCommand implements Callable<Integer> {
             String key = "matvec_" + MATVEC + "_t" + t;
             out.put(key + "_vs_bandwidth", (Double) out.get(key + "_gbps") / bw[i]);
         }
+        int shared = ThreadPool.shared().threads();
+        double sharedPeak = 0;
+        for (int i = 0; i < threads.length; i++) if (threads[i] == shared) sharedPeak = peak[i];
+        for (ModelBenchmark.Result m : modelResults) {
+            String key = "model_" + (m.what().equals("forward") ? "forward" : "train_step") + "_b" + m.batch();
+            if (sharedPeak > 0) out.put(key + "_vs_peak", m.gflops() / sharedPeak);
+        }
         out.put("notes", String.join(" | ", notes));
 
         if (json) {
-            System.out.println(toJson(out));
+            System.out.println(Json.write(out));
         } else {
             printTable(out, peak, bw, refStatus, core, notes);
+            printModel(out, modelResults, shared);
         }
         return 0;
     }
@@ -212,6 +243,21 @@ public final class BenchKernelsCommand implements Callable<Integer> {
                     fmt(r.get(p + "_vs_bandwidth"), "%.2fx"));
         }
         for (String note : notes) System.out.println(note);
+    }
+
+    private static void printModel(Map<String, Object> r, List<ModelBenchmark.Result> results, int threads) {
+        if (results.isEmpty()) return;
+        ModelConfig c = ModelBenchmark.referenceConfig();
+        System.out.println();
+        System.out.printf(Locale.ROOT, "model: %d layers, d=%d, %d heads, SwiGLU %d, vocab %d, bidirectional, seq 256; %d threads, pinned=%s%n",
+                c.layers(), c.dim(), c.heads(), c.hiddenDim(), c.vocabSize(), threads, ThreadPool.shared().pinned());
+        System.out.printf(Locale.ROOT, "%-28s %12s %12s %10s%n", "", "tokens/s", "GFLOP/s", "vs peak");
+        for (ModelBenchmark.Result m : results) {
+            String key = "model_" + (m.what().equals("forward") ? "forward" : "train_step") + "_b" + m.batch();
+            System.out.printf(Locale.ROOT, "%-28s %12.0f %12.1f %10s%n", m.what() + ", batch " + m.batch(), m.tokensPerSecond(),
+                    m.gflops(), fmt(r.get(key + "_vs_peak"), "%.2fx"));
+        }
+        System.out.println("(GFLOP/s counts 2 per weight multiply-add plus attention; a training step as 3 forwards)");
     }
 
     /** Median seconds per call: warm the JIT, size a repetition to repSeconds, take the median of reps. */
@@ -332,18 +378,5 @@ public final class BenchKernelsCommand implements Callable<Integer> {
 
     private static String fmt(Object v, String f) {
         return v instanceof Double d ? String.format(Locale.ROOT, f, d) : "-";
-    }
-
-    private static String toJson(Map<String, Object> m) {
-        StringBuilder sb = new StringBuilder("{");
-        for (Map.Entry<String, Object> e : m.entrySet()) {
-            if (sb.length() > 1) sb.append(",");
-            sb.append('"').append(e.getKey()).append("\":");
-            Object v = e.getValue();
-            if (v instanceof Double d) sb.append(String.format(Locale.ROOT, "%.4g", d));
-            else if (v instanceof Number || v instanceof Boolean) sb.append(v);
-            else sb.append('"').append(v.toString().replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
-        }
-        return sb.append("}").toString();
     }
 }

@@ -23,6 +23,7 @@ import jdlm.tensor.ThreadPool;
 import jdlm.tokenizer.Tokenizer;
 import jdlm.tokenizer.TokenizerSpec;
 import jdlm.tokenizer.Tokenizers;
+import jdlm.train.BatchSource;
 import jdlm.train.Checkpoint;
 import jdlm.train.LearningRateSchedule;
 import jdlm.train.LladaObjective;
@@ -36,6 +37,7 @@ import jdlm.train.TrainingOptions;
 import jdlm.train.data.Corpus;
 import jdlm.train.data.DataSplit;
 import jdlm.train.data.SequenceSampler;
+import jdlm.train.data.SftDataset;
 import jdlm.train.data.TokenFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -93,6 +95,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--eval-batches", defaultValue = "8", description = "Validation batches per evaluation (default: ${DEFAULT-VALUE}).") int evalBatches;
     @Option(names = "--checkpoint-every", defaultValue = "200", description = "Checkpoint every N steps, and at the end (default: ${DEFAULT-VALUE}).") int checkpointEvery;
     @Option(names = "--seed", defaultValue = "0", description = "Seed of initialisation, masks and data order (default: ${DEFAULT-VALUE}).") long seed;
+    @Option(names = "--sft", description = {"Supervised fine-tuning: --data (and --val) are JSON lines of {\"prompt\": ..., \"response\": ...};",
+            "prompts stay clean, answers are padded with EOS to --seq (LLaDA SFT). Usually with --init-from."})
+    boolean sft;
+    @Option(names = "--init-from", paramLabel = "CHECKPOINT", description = "Start from these weights (a run directory or checkpoint file) instead of a random model.")
+    Path initFrom;
     @Option(names = "--replace-malformed", description = "Replace invalid UTF-8 with U+FFFD instead of stopping.") boolean replaceMalformed;
 
     static final String CHECKPOINT = "checkpoint.safetensors";
@@ -122,14 +129,25 @@ public final class TrainCommand implements Callable<Integer> {
 
         Tokenizer tok = Tokenizers.byName((String) settings.get("tokenizer"));
         Path trainTokens = out.resolve("train.tokens"), valTokens = out.resolve("val.tokens");
-        if (!resume) {
+        boolean sftRun = Boolean.TRUE.equals(settings.get("sft"));
+        if (!resume && !sftRun) {
             tokenize(Path.of((String) settings.get("data")), tok, trainTokens);
             if (settings.get("val") != null) tokenize(Path.of((String) settings.get("val")), tok, valTokens);
         }
         TrainingOptions options = trainingOptions(settings);
-        ModelConfig config = restored != null ? restored.config() : modelConfig(settings, tok);
-        Transformer model = new Transformer(config, restored != null ? restored.parameters() : Transformer.initialized(config, options.seed()).parameters());
+        Checkpoint start = restored != null ? restored : settings.get("init_from") != null ? initCheckpoint(settings) : null;
+        ModelConfig config = start != null ? start.config() : modelConfig(settings, tok);
+        if (integer(settings, "seq") > config.contextLength()) {
+            throw new IllegalArgumentException("--seq " + settings.get("seq") + " is larger than the model's context length "
+                    + config.contextLength() + "; use --seq ≤ " + config.contextLength() + " or a larger --context");
+        }
+        if (config.causal() != settings.get("objective").equals("ar")) {
+            throw new IllegalArgumentException("--objective " + settings.get("objective") + " does not fit the " + (config.causal() ? "causal" : "bidirectional")
+                    + " model of --init-from; use ar for a causal model, mdlm or llada for a bidirectional one");
+        }
+        Transformer model = new Transformer(config, start != null ? start.parameters() : Transformer.initialized(config, options.seed()).parameters());
         Objective obj = objective(settings, tok, config);
+        if (sftRun) return trainSft(model, obj, options, settings, tok, config, restored);
 
         try (TokenFile train = TokenFile.open(trainTokens);
              TokenFile valFile = Files.exists(valTokens) ? TokenFile.open(valTokens) : null) {
@@ -140,10 +158,7 @@ public final class TrainCommand implements Callable<Integer> {
                     : split.validation() != null ? new SequenceSampler(train, split.validation(), L, options.seed(), false) : null;
 
             Trainer trainer = new Trainer(model, obj, options);
-            if (restored != null) {
-                int done = (int) number(settings, "completed_steps");
-                trainer.restore(done, restored.adamM(), restored.adamV(), restored.ema());
-            }
+            if (restored != null) trainer.restore(integer(settings, "completed_steps"), restored.adamM(), restored.adamV(), restored.ema());
             writeConfig(config, settings);
             err.printf(Locale.ROOT, "%s %s model: %,d parameters (%d layers, d=%d, %d heads), %s tokenizer, %s objective%n",
                     resume ? "Resuming" : "Training", config.causal() ? "causal" : "bidirectional", model.parameters().length,
@@ -155,7 +170,34 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private int runTraining(Trainer trainer, SequenceSampler train, SequenceSampler validation, Map<String, Object> settings,
+    /** Fine-tuning on prompt/response pairs: the rows are built in memory (SFT sets are small). */
+    private int trainSft(Transformer model, Objective obj, TrainingOptions options, Map<String, Object> settings,
+                         Tokenizer tok, ModelConfig config, Checkpoint restored) throws IOException {
+        SftDataset train = SftDataset.read(Path.of((String) settings.get("data")), tok, options.seqLen(), options.seed(), true);
+        SftDataset validation = settings.get("val") == null ? null
+                : SftDataset.read(Path.of((String) settings.get("val")), tok, options.seqLen(), options.seed(), false);
+        Trainer trainer = new Trainer(model, obj, options);
+        if (restored != null) trainer.restore(integer(settings, "completed_steps"), restored.adamM(), restored.adamV(), restored.ema());
+        writeConfig(config, settings);
+        err.printf(Locale.ROOT, "SFT of a %s model: %,d parameters; %d examples (%d responses cut to --seq %d)%s%n",
+                config.causal() ? "causal" : "bidirectional", model.parameters().length, train.size(), train.truncated(),
+                options.seqLen(), validation == null ? ", no validation" : ", " + validation.size() + " validation examples");
+        return runTraining(trainer, train, validation, settings, tok, config, options);
+    }
+
+    /** The checkpoint named by --init-from (a run directory or a file); its tokenizer must be the run's. */
+    private static Checkpoint initCheckpoint(Map<String, Object> settings) {
+        Path from = Path.of((String) settings.get("init_from"));
+        Checkpoint init = Checkpoint.load(Files.isDirectory(from) ? from.resolve(CHECKPOINT) : from);
+        String want = Tokenizers.byName((String) settings.get("tokenizer")).spec().toJson();
+        if (init.tokenizer() != null && !TokenizerSpec.fromJson(init.tokenizer()).toJson().equals(want)) {
+            throw new IllegalArgumentException("--init-from " + from + " was trained with tokenizer " + init.tokenizer()
+                    + "; pass the same --tokenizer");
+        }
+        return init;
+    }
+
+    private int runTraining(Trainer trainer, BatchSource train, BatchSource validation, Map<String, Object> settings,
                             Tokenizer tok, ModelConfig config, TrainingOptions options) throws IOException {
         Path metrics = out.resolve("metrics.jsonl");
         List<LossCurvePlot.Point> trainCurve = new ArrayList<>(), valCurve = new ArrayList<>();
@@ -242,6 +284,8 @@ public final class TrainCommand implements Callable<Integer> {
         s.put("eval_batches", (long) evalBatches);
         s.put("checkpoint_every", (long) checkpointEvery);
         s.put("seed", seed);
+        s.put("sft", sft);
+        s.put("init_from", initFrom == null ? null : initFrom.toAbsolutePath().toString());
         s.put("completed_steps", 0L);
         // Fail on bad names now, before minutes of tokenising.
         objectiveKind(objective);
@@ -286,10 +330,6 @@ public final class TrainCommand implements Callable<Integer> {
         ModelConfig.AttentionMode mode = s.get("objective").equals("ar") ? ModelConfig.AttentionMode.CAUSAL : ModelConfig.AttentionMode.BIDIRECTIONAL;
         ModelConfig c = new ModelConfig(integer(s, "layers"), d, h, kv, d / h, integer(s, "hidden"), tok.vocabSize(),
                 integer(s, "context"), 10000.0, 1e-5f, mode, jdlm.tensor.Rope.Style.ADJACENT_PAIRS);
-        if (integer(s, "seq") > c.contextLength()) {
-            throw new IllegalArgumentException("--seq " + s.get("seq") + " is larger than the model's context length "
-                    + c.contextLength() + "; use --seq ≤ " + c.contextLength() + " or a larger --context");
-        }
         return c;
     }
 

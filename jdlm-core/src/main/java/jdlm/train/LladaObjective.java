@@ -5,10 +5,11 @@ import java.util.SplittableRandom;
 import jdlm.noise.AbsorbingProcess;
 
 /**
- * LLaDA's pre-training recipe (DESIGN.md §4): t ~ U[0,1] per sequence, p_mask = (1 − ε)t + ε,
- * loss = Σ_{masked} CE / p_mask / (B·L). With probability {@code cropProbability} (1% in LLaDA) a
- * batch is cropped to a random length in [1, L] so the model also sees short sequences.
- * This is the linear schedule's NELBO with plain (not antithetic) times.
+ * LLaDA's recipe (DESIGN.md §4): t ~ U[0,1] per sequence, p_mask = (1 − ε)t + ε,
+ * loss = Σ_{masked} CE / p_mask / (answer length · B); pre-training has no prompt (answer = L),
+ * SFT keeps the prompt clean and its EOS padding is part of the answer (maskable, scored), which
+ * teaches the model to end. With probability {@code cropProbability} (1% in LLaDA pre-training)
+ * a batch is cropped to a random length in [1, L] so the model also sees short sequences.
  */
 public final class LladaObjective implements Objective {
     private final AbsorbingProcess process;
@@ -22,24 +23,27 @@ public final class LladaObjective implements Objective {
     }
 
     @Override
-    public TrainingBatch prepare(int[] x0, int batch, int seqLen, SplittableRandom rng) {
+    public TrainingBatch prepare(int[] x0, int[] promptLengths, int batch, int seqLen, SplittableRandom rng) {
         int len = seqLen;
-        if (cropProbability > 0 && rng.nextDouble() < cropProbability) len = 1 + rng.nextInt(seqLen);
+        if (promptLengths == null && cropProbability > 0 && rng.nextDouble() < cropProbability) len = 1 + rng.nextInt(seqLen);
         int n = batch * len;
-        int[] xt = new int[n];
         int[] clean = new int[n];
+        for (int b = 0; b < batch; b++) System.arraycopy(x0, b * seqLen, clean, b * len, len); // a crop keeps each start
+        int[] xt = clean.clone();
         int[] targets = new int[n];
         float[] weights = new float[n];
+        java.util.Arrays.fill(targets, -1);
         for (int b = 0; b < batch; b++) {
-            System.arraycopy(x0, b * seqLen, clean, b * len, len); // crop keeps each sequence's start
+            int prompt = Objective.promptLength(promptLengths, b, len);
+            int off = b * len + prompt, answer = len - prompt;
             double pMask = (1 - eps) * rng.nextDouble() + eps;
-            int off = b * len;
-            process.corrupt(clean, xt, off, len, pMask, rng);
-            float w = (float) (1.0 / pMask / n);
-            for (int i = off; i < off + len; i++) {
-                boolean masked = xt[i] == process.maskId();
-                targets[i] = masked ? clean[i] : -1;
-                weights[i] = masked ? w : 0f;
+            process.corrupt(clean, xt, off, answer, pMask, rng);
+            float w = (float) (1.0 / pMask / ((double) answer * batch));
+            for (int i = off; i < off + answer; i++) {
+                if (xt[i] == process.maskId()) {
+                    targets[i] = clean[i];
+                    weights[i] = w;
+                }
             }
         }
         return new TrainingBatch(batch, len, xt, targets, weights, process.maskId());

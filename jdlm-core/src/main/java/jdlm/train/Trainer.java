@@ -82,12 +82,12 @@ public final class Trainer {
         long t0 = System.nanoTime();
         int step = completedSteps, B = options.batch(), L = options.seqLen(), accum = options.accumulation();
         Arrays.fill(grads, 0f);
-        int[] x0 = new int[B * L];
+        int[] x0 = new int[B * L], prompts = new int[B];
         double loss = 0;
         long tokens = 0;
         for (int micro = 0; micro < accum; micro++) {
-            train.fill((long) step * accum + micro, x0, B, L);
-            TrainingBatch batch = objective.prepare(x0, B, L, rngFor(options.seed(), step, micro));
+            train.fill((long) step * accum + micro, x0, prompts, B, L);
+            TrainingBatch batch = objective.prepare(x0, prompts, B, L, rngFor(options.seed(), step, micro));
             float[] w = batch.weights();
             for (int i = 0; i < w.length; i++) w[i] /= accum;
             loss += forwardBackward(batch);
@@ -119,11 +119,11 @@ public final class Trainer {
     /** Mean objective loss over the first {@code batches} validation batches, with fixed randomness. */
     public double validate(BatchSource validation, int batches) {
         int B = options.batch(), L = options.seqLen();
-        int[] x0 = new int[B * L];
+        int[] x0 = new int[B * L], prompts = new int[B];
         double sum = 0;
         for (int i = 0; i < batches; i++) {
-            validation.fill(i, x0, B, L);
-            TrainingBatch batch = objective.prepare(x0, B, L, rngFor(options.seed() ^ 0x5EEDL, i, 0));
+            validation.fill(i, x0, prompts, B, L);
+            TrainingBatch batch = objective.prepare(x0, prompts, B, L, rngFor(options.seed() ^ 0x5EEDL, i, 0));
             Activations a = new Activations(model.config(), batch.batch(), batch.seqLen(), false);
             model.forward(a, batch.inputs());
             sum += WeightedCrossEntropy.lossAndGradient(a.logits(), model.config().vocabSize(), batch, null);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 import jdlm.model.Activations;
@@ -75,7 +76,7 @@ class ObjectiveTest {
         int[] x0 = cleanBatch(B * L);
         double[] t = {0.2, 0.55, 0.9};
         MaskedDiffusionObjective obj = new MaskedDiffusionObjective(new LinearSchedule(1e-3), MASK, 1e-3);
-        TrainingBatch batch = obj.prepare(x0, B, L, t, new SplittableRandom(6));
+        TrainingBatch batch = obj.prepare(x0, null, B, L, t, new SplittableRandom(6));
         int masked = 0;
         for (int i = 0; i < B * L; i++) {
             if (batch.inputs()[i] == MASK) masked++;
@@ -94,7 +95,7 @@ class ObjectiveTest {
         int[] x0 = cleanBatch(B * L);
         double[] t = {0.4, 0.8};
         TrainingBatch batch = new MaskedDiffusionObjective(new LinearSchedule(1e-3), MASK, 1e-3)
-                .prepare(x0, B, L, t, new SplittableRandom(7));
+                .prepare(x0, null, B, L, t, new SplittableRandom(7));
         float[] grads = new float[m.parameters().length];
         engineLoss(m, batch, grads);
 
@@ -172,5 +173,50 @@ class ObjectiveTest {
         assertEquals(Arrays.toString(new int[] {2, 3, -1, 5, 6, -1}), Arrays.toString(b.targets()));
         assertEquals(0.25f, b.weights()[0]);
         assertEquals(0f, b.weights()[2]);
+    }
+
+    @Test
+    void promptsStayCleanAndCarryNoLossInEveryObjective() {
+        int B = 2, L = 10;
+        int[] x0 = cleanBatch(B * L);
+        int[] prompts = {4, 7};
+        List<Objective> objectives = List.of(new MaskedDiffusionObjective(new LinearSchedule(1e-3), MASK, 1e-3),
+                new LladaObjective(MASK, 1e-3, 1.0), new NextTokenObjective());
+        for (Objective obj : objectives) {
+            for (int trial = 0; trial < 20; trial++) {
+                TrainingBatch b = obj.prepare(x0, prompts, B, L, new SplittableRandom(trial));
+                assertEquals(L, b.seqLen(), obj.name() + ": SFT batches are never cropped");
+                for (int s = 0; s < B; s++) {
+                    for (int i = 0; i < prompts[s]; i++) {
+                        assertEquals(x0[s * L + i], b.inputs()[s * L + i], obj.name() + ": prompt token changed");
+                        if (!(obj instanceof NextTokenObjective)) assertEquals(-1, b.targets()[s * L + i], obj.name());
+                    }
+                }
+            }
+        }
+        // AR: sequence 1 predicts only its answer tokens 7, 8, 9 (from positions 6, 7, 8), weight 1/(3·B).
+        TrainingBatch ar = new NextTokenObjective().prepare(x0, prompts, B, L, new SplittableRandom(1));
+        for (int i = 0; i < L; i++) {
+            boolean predicts = i >= 6 && i <= 8;
+            assertEquals(predicts ? x0[L + i + 1] : -1, ar.targets()[L + i]);
+            assertEquals(predicts ? 1f / 6 : 0f, ar.weights()[L + i], 1e-7f);
+        }
+    }
+
+    @Test
+    void lladaSftWeightsAreOneOverMaskProbabilityAndAnswerLength() {
+        int B = 1, L = 12;
+        int[] x0 = cleanBatch(L);
+        TrainingBatch b = new LladaObjective(MASK, 0.0, 0).prepare(x0, new int[] {4}, B, L, new SplittableRandom(3));
+        int masked = 0;
+        float w = 0;
+        for (int i = 4; i < L; i++) {
+            if (b.targets()[i] >= 0) {
+                masked++;
+                w = b.weights()[i];
+            }
+        }
+        // Expected value of the weight sum over answers is 1: E[masked/(p·8)] = 1. Here one draw: w·8 = 1/p_mask ≥ 1.
+        if (masked > 0) assertTrue(w * 8 >= 1 - 1e-6, "weight " + w);
     }
 }

@@ -1,6 +1,5 @@
 package jdlm.train.data;
 
-import java.util.SplittableRandom;
 import jdlm.train.BatchSource;
 
 /**
@@ -20,12 +19,9 @@ public final class SequenceSampler implements BatchSource {
     private final TokenFile tokens;
     private final TokenRange range;
     private final int seqLen;
-    private final long seed;
-    private final boolean shuffle;
     private final int windows;
 
-    private long cachedEpoch = -1;
-    private int[] cachedOrder;
+    private final EpochOrder order;
     private long nextSequence;
 
     /**
@@ -50,9 +46,8 @@ public final class SequenceSampler implements BatchSource {
         this.tokens = tokens;
         this.range = range;
         this.seqLen = seqLen;
-        this.seed = seed;
-        this.shuffle = shuffle;
         this.windows = (int) w;
+        this.order = new EpochOrder(windows, seed, shuffle);
     }
 
     /** Number of windows, i.e. sequences per epoch. */
@@ -71,11 +66,8 @@ public final class SequenceSampler implements BatchSource {
     }
 
     /** Window index of sequence number {@code k} of the run. */
-    public synchronized int windowOf(long k) {
-        if (k < 0) throw new IllegalArgumentException("sequence number must be non-negative, got " + k);
-        long epoch = k / windows;
-        int pos = (int) (k % windows);
-        return shuffle ? order(epoch)[pos] : pos;
+    public int windowOf(long k) {
+        return order.itemOf(k);
     }
 
     /** Batch {@code index} = sequences {@code [index·batch, (index+1)·batch)}, into {@code out[batch·seqLen]}. */
@@ -118,30 +110,5 @@ public final class SequenceSampler implements BatchSource {
             int w = windowOf(firstSequence + b);
             tokens.read(range.start() + (long) w * seqLen, out, b * seqLen, seqLen);
         }
-    }
-
-    /** Fisher–Yates permutation of the windows, a pure function of (seed, epoch); one epoch cached. */
-    private int[] order(long epoch) {
-        if (epoch != cachedEpoch) {
-            int[] p = new int[windows];
-            for (int i = 0; i < windows; i++) p[i] = i;
-            SplittableRandom rnd = new SplittableRandom(mix(seed) ^ mix(epoch + 0x9E3779B97F4A7C15L));
-            for (int i = windows - 1; i > 0; i--) {
-                int j = rnd.nextInt(i + 1);
-                int t = p[i];
-                p[i] = p[j];
-                p[j] = t;
-            }
-            cachedOrder = p;
-            cachedEpoch = epoch;
-        }
-        return cachedOrder;
-    }
-
-    /** SplitMix64 finaliser: neighbouring seeds and epochs give unrelated streams. */
-    private static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 }

@@ -46,6 +46,11 @@ final class GenerateCommand implements Callable<Integer> {
         LoadedModel m = modelOptions.open(err::println);
         Tokenizer tok = m.tokenizer();
         int[] promptIds = tok.encode(prompt);
+        int context = m.config().contextLength();
+        if ((long) promptIds.length + sampling.length > context) {
+            throw new IllegalArgumentException("--prompt (" + promptIds.length + " tokens) plus --length " + sampling.length
+                    + " needs " + ((long) promptIds.length + sampling.length) + " positions, more than the model's context length " + context);
+        }
         PrintWriter viewOut = sampling.json ? err : out;
         DenoisingView view = sampling.showSteps ? new DenoisingView(tok, viewOut, !sampling.json && Terminal.interactive(), sampling.length) : null;
 

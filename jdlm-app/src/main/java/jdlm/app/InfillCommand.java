@@ -50,6 +50,11 @@ final class InfillCommand implements Callable<Integer> {
         int[] pre = tok.encode(prefix), suf = tok.encode(suffix);
         int n = sampling.length;
         if (n < 1) throw new IllegalArgumentException("--length must be at least 1, got " + n);
+        int context = m.config().contextLength();
+        if ((long) pre.length + n + suf.length > context) {
+            throw new IllegalArgumentException("--prefix (" + pre.length + " tokens) + --length " + n + " + --suffix (" + suf.length
+                    + " tokens) needs " + ((long) pre.length + n + suf.length) + " positions, more than the model's context length " + context);
+        }
         int[] row = new int[pre.length + n + suf.length];
         System.arraycopy(pre, 0, row, 0, pre.length);
         Arrays.fill(row, pre.length, pre.length + n, tok.maskId());

@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
         description = {"Likelihood of a text under a model, in bits per token and bits per byte.",
                 "Masked models: continuous NELBO, LLaDA bound and discrete-T NELBO (upper bounds on the NLL, with standard errors);"
                         + " causal models: the exact NLL.",
-                "Example: ./jdlm eval --model runs/austen --data ../shared/data/austen_val.txt --max-sequences 64"})
+                "Example: ./jdlm eval --model runs/austen --data ../shared/data/austen_valid.txt --max-sequences 64"})
 final class EvalCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
     @Option(names = "--data", required = true, paramLabel = "PATH", description = "Text to evaluate: a UTF-8 file or a directory of them.")

@@ -36,7 +36,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--prompt", defaultValue = "", paramLabel = "TEXT", description = "Text to continue (default: empty).")
     String prompt;
     @Mixin SamplingOptions sampling;
-    @Option(names = "--no-eos-stop", description = "Fill all --length tokens: EOS is never chosen, so the answer does not end early.")
+    @Option(names = "--no-eos-stop", description = "Fill all --length tokens: the answer does not end at EOS (a masked model then never chooses EOS).")
     boolean noEosStop;
     @Spec CommandSpec spec;
 

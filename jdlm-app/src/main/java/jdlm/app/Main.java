@@ -8,10 +8,16 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "jdlm 0.1.0",
         description = "Discrete diffusion language models in pure Java: train, evaluate, sample, serve.",
-        subcommands = {TrainCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, GenerateCommand.class, InfillCommand.class, EvalCommand.class,
+                BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with its error handling, for main and for tests (which redirect its out/err). */
+    static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         // Bad input (options, files, settings) is the user's to fix: one clear line, no stack trace.
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -23,7 +29,7 @@ public final class Main implements Runnable {
             }
             throw e;
         });
-        System.exit(cli.execute(args));
+        return cli;
     }
 
     @Override

@@ -17,7 +17,7 @@ final class ProgressBar {
     ProgressBar(long total) {
         this.out = System.err;
         this.total = total;
-        this.interactive = System.console() != null && System.getenv("CI") == null;
+        this.interactive = Terminal.interactive();
     }
 
     /** Shows progress {@code done}/{@code total} with a free-form status after the bar. */

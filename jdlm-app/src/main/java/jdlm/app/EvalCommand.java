@@ -1,0 +1,219 @@
+package jdlm.app;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+import jdlm.eval.Estimate;
+import jdlm.eval.LikelihoodEvaluator;
+import jdlm.format.Json;
+import jdlm.noise.NoiseSchedule;
+import jdlm.tokenizer.Tokenizer;
+import jdlm.train.data.Corpus;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code jdlm eval}: likelihood of a text under a model (DESIGN.md §4), in bits per token and bits per
+ * byte. A masked-diffusion model gets three upper bounds on its NLL — the continuous NELBO (Monte
+ * Carlo over t, antithetic), the LLaDA bound and the discrete T-step NELBO — each with its standard
+ * error; a causal model gets its exact NLL.
+ *
+ * <p>The text is tokenised like training data (documents joined by EOS) and cut into consecutive
+ * windows of L tokens; the tail shorter than a window is left out.
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Likelihood of a text under a model, in bits per token and bits per byte.",
+                "Masked models: continuous NELBO, LLaDA bound and discrete-T NELBO (upper bounds on the NLL, with standard errors);"
+                        + " causal models: the exact NLL.",
+                "Example: ./jdlm eval --model runs/austen --data ../shared/data/austen_valid.txt --max-sequences 64"})
+final class EvalCommand implements Callable<Integer> {
+    @Mixin ModelOptions modelOptions;
+    @Option(names = "--data", required = true, paramLabel = "PATH", description = "Text to evaluate: a UTF-8 file or a directory of them.")
+    Path data;
+    @Option(names = "--seq", paramLabel = "L", description = "Tokens per window (default: the model's training --seq if recorded, else min(256, context)).")
+    Integer seq;
+    @Option(names = "--batch", defaultValue = "8", paramLabel = "B", description = "Windows per forward pass (default: ${DEFAULT-VALUE}).")
+    int batch;
+    @Option(names = "--samples", defaultValue = "4", paramLabel = "N", description = "Monte-Carlo samples per window for each bound (default: ${DEFAULT-VALUE}).")
+    int samples;
+    @Option(names = "--steps", defaultValue = "64", paramLabel = "T", description = "T of the discrete-time NELBO (default: ${DEFAULT-VALUE}).")
+    int steps;
+    @Option(names = "--schedule", paramLabel = "NAME", description = "Masking schedule of the bounds: linear, cosine, polyK (default: the one the model was trained with, else linear).")
+    String schedule;
+    @Option(names = "--max-sequences", paramLabel = "N", description = "Evaluate at most the first N windows (default: all).")
+    Integer maxSequences;
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed of the Monte-Carlo masks and times (default: ${DEFAULT-VALUE}).")
+    long seed;
+    @Option(names = "--replace-malformed", description = "Replace invalid UTF-8 with U+FFFD instead of stopping.")
+    boolean replaceMalformed;
+    @Option(names = "--json", description = "Print one JSON object instead of the table.")
+    boolean json;
+    @Spec CommandSpec spec;
+
+    /** Windows per evaluator call: small enough for a live progress bar, a multiple of the batch (antithetic t). */
+    private static final int CHUNK_BATCHES = 4;
+
+    static final String BYTES_COUNTED = "UTF-8 bytes of the evaluated tokens' text: each token counts the bytes it decodes to,"
+            + " special tokens (the EOS between documents) count 0";
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
+        if (samples < 1) throw new IllegalArgumentException("--samples must be at least 1, got " + samples);
+        if (steps < 1) throw new IllegalArgumentException("--steps (T of the discrete bound) must be at least 1, got " + steps);
+        if (maxSequences != null && maxSequences < 1) throw new IllegalArgumentException("--max-sequences must be at least 1, got " + maxSequences);
+        LoadedModel m = modelOptions.open(err::println);
+        int context = m.config().contextLength();
+        int len = seq != null ? seq : m.trainingSeq() > 0 && m.trainingSeq() <= context ? m.trainingSeq() : Math.min(256, context);
+        if (len > context) throw new IllegalArgumentException("--seq " + len + " is larger than the model's context length " + context);
+        if (len < 2) throw new IllegalArgumentException("--seq must be at least 2, got " + len);
+        NoiseSchedule sched = schedule != null ? NoiseSchedule.named(schedule) : m.schedule();
+
+        Tokenizer tok = m.tokenizer();
+        Corpus corpus = Corpus.open(data, replaceMalformed);
+        long limit = maxSequences != null ? (long) maxSequences * len : Long.MAX_VALUE;
+        int[] stream = tokenize(corpus, tok, limit);
+        int windows = stream.length / len;
+        if (windows == 0) {
+            throw new IllegalArgumentException("--data " + data + " has " + stream.length + " tokens, fewer than one window of --seq "
+                    + len + "; give more text or a smaller --seq");
+        }
+        int[] tokens = Arrays.copyOf(stream, windows * len);
+
+        List<Estimate> estimates = new ArrayList<>();
+        List<Long> bytes = new ArrayList<>();
+        LikelihoodEvaluator evaluator = new LikelihoodEvaluator(m.model(), tok.maskId(), batch);
+        int chunk = batch * CHUNK_BATCHES;
+        int bounds = m.causal() ? 1 : 3;
+        long work = (long) windows * bounds * (m.causal() ? 1 : samples);
+        ProgressBar progress = work >= 256 ? new ProgressBar((long) windows * bounds) : null;
+        SplittableRandom seeds = new SplittableRandom(seed);
+        for (int b = 0; b < bounds; b++) {
+            PooledEstimate pooled = new PooledEstimate();
+            for (int first = 0; first < windows; first += chunk) {
+                int count = Math.min(chunk, windows - first);
+                int[] part = Arrays.copyOfRange(tokens, first * len, (first + count) * len);
+                long chunkSeed = seeds.nextLong();
+                pooled.add(switch (m.causal() ? -1 : b) {
+                    case -1 -> evaluator.autoregressiveNll(part, count, len);
+                    case 0 -> evaluator.continuousNelbo(part, count, len, sched, samples, chunkSeed);
+                    case 1 -> evaluator.lladaBound(part, count, len, samples, chunkSeed);
+                    default -> evaluator.discreteNelbo(part, count, len, sched, steps, samples, chunkSeed);
+                });
+                if (progress != null) progress.update((long) b * windows + first + count, 0, "bound " + (b + 1) + "/" + bounds);
+            }
+            estimates.add(pooled.result());
+            // the causal model scores tokens 1..L-1 of each window (token 0 has no left context)
+            bytes.add(textBytes(tok, tokens, len, m.causal() ? 1 : 0));
+        }
+
+        if (json) {
+            out.println(Json.write(report(m, len, windows, tokens.length, sched, estimates, bytes)));
+        } else {
+            printTable(out, m, len, windows, tokens.length, stream.length, corpus, sched, estimates, bytes);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** Documents joined by one EOS, as training data is, stopping once {@code limit} tokens are in. */
+    private static int[] tokenize(Corpus corpus, Tokenizer tok, long limit) {
+        int[] all = new int[1024];
+        int n = 0;
+        for (int d = 0; d < corpus.files().size() && n < limit; d++) {
+            int[] ids = tok.encode(corpus.read(d));
+            if (ids.length == 0) continue;
+            int need = n + ids.length + 1;
+            if (need < 0) throw new IllegalArgumentException("--data has more than 2^31 tokens; use --max-sequences");
+            if (need > all.length) all = Arrays.copyOf(all, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(need, 2L * all.length)));
+            if (n > 0) all[n++] = tok.eosId();
+            System.arraycopy(ids, 0, all, n, ids.length);
+            n += ids.length;
+        }
+        return Arrays.copyOf(all, (int) Math.min(n, limit));
+    }
+
+    /** UTF-8 bytes of the scored tokens: positions from {@code skip} to the end of every window. */
+    private static long textBytes(Tokenizer tok, int[] tokens, int len, int skip) {
+        int[] perToken = new int[tok.vocabSize()];
+        Arrays.fill(perToken, -1);
+        long total = 0;
+        for (int i = 0; i < tokens.length; i++) {
+            if (i % len < skip) continue;
+            int t = tokens[i];
+            if (perToken[t] < 0) perToken[t] = tok.tokenBytes(t).length;
+            total += perToken[t];
+        }
+        return total;
+    }
+
+    private Map<String, Object> report(LoadedModel m, int len, int windows, int evaluated, NoiseSchedule sched,
+                                       List<Estimate> estimates, List<Long> bytes) {
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("model", m.file().toString());
+        j.put("ema", m.ema());
+        j.put("kind", m.causal() ? "causal" : "masked");
+        j.put("data", data.toString());
+        j.put("seq", (long) len);
+        j.put("windows", (long) windows);
+        j.put("tokens", (long) evaluated);
+        j.put("bytes_counted", BYTES_COUNTED);
+        j.put("samples_per_window", m.causal() ? null : (long) samples);
+        j.put("schedule", m.causal() ? null : sched.name());
+        j.put("discrete_steps", m.causal() ? null : (long) steps);
+        j.put("seed", seed);
+        List<Object> list = new ArrayList<>();
+        for (int i = 0; i < estimates.size(); i++) {
+            Estimate e = estimates.get(i);
+            double bytesPerToken = (double) bytes.get(i) / e.tokens();
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("method", e.method());
+            x.put("nats_per_token", e.natsPerToken());
+            x.put("bits_per_token", e.bitsPerToken());
+            x.put("bits_per_token_se", finiteOrNull(e.bitsPerTokenError()));
+            x.put("bits_per_byte", e.bitsPerByte(bytesPerToken));
+            x.put("bits_per_byte_se", finiteOrNull(e.bitsPerTokenError() / bytesPerToken));
+            x.put("tokens", e.tokens());
+            x.put("bytes", bytes.get(i));
+            x.put("samples", e.samples());
+            list.add(x);
+        }
+        j.put("estimates", list);
+        return j;
+    }
+
+    private static Double finiteOrNull(double v) {
+        return Double.isFinite(v) ? v : null;
+    }
+
+    private void printTable(PrintWriter out, LoadedModel m, int len, int windows, int evaluated, int read, Corpus corpus,
+                            NoiseSchedule sched, List<Estimate> estimates, List<Long> bytes) {
+        out.println("model: " + m.describe());
+        out.printf(Locale.ROOT, "data:  %s (%d file(s)): %,d tokens read, %,d windows of %d evaluated (%,d tokens%s)%n", data,
+                corpus.files().size(), read, windows, len, evaluated, read > evaluated ? "; the rest left out" : "");
+        out.println("bytes: " + BYTES_COUNTED);
+        if (m.causal()) {
+            out.println("exact NLL of the causal model (token 0 of each window has no context and is not scored):");
+        } else {
+            out.printf(Locale.ROOT, "upper bounds on the NLL, %d Monte-Carlo sample(s) per window, seed %d:%n", samples, seed);
+        }
+        for (int i = 0; i < estimates.size(); i++) {
+            Estimate e = estimates.get(i);
+            double bytesPerToken = (double) bytes.get(i) / e.tokens();
+            out.printf(Locale.ROOT, "  %-42s %8.4f ± %.4f bits/token   %8.4f ± %.4f bits/byte%n", e.method(), e.bitsPerToken(),
+                    e.bitsPerTokenError(), e.bitsPerByte(bytesPerToken), e.bitsPerTokenError() / bytesPerToken);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package jdlm.app;
+
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
+
+import jdlm.format.Json;
+import jdlm.sample.AutoregressiveOptions;
+import jdlm.sample.AutoregressiveSampler;
+import jdlm.sample.Canvas;
+import jdlm.sample.DiffusionSampler;
+import jdlm.sample.GenerationResult;
+import jdlm.sample.SamplerOptions;
+import jdlm.sample.SpecialTokens;
+import jdlm.sample.StepListener;
+import jdlm.sample.TransformerDenoiser;
+import jdlm.tokenizer.Tokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code jdlm generate}: continue a prompt. A masked-diffusion model denoises {@code [prompt | MASK × n]}
+ * with the chosen policy; a causal model samples token by token over its KV cache.
+ */
+@Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Continue a prompt with a trained model: masked diffusion (denoising) or, for a causal model, autoregressive.",
+                "Example: ./jdlm generate --model runs/austen --prompt \"It is a truth\" --length 64 --steps 32 --show-steps"})
+final class GenerateCommand implements Callable<Integer> {
+    @Mixin ModelOptions modelOptions;
+    @Option(names = "--prompt", defaultValue = "", paramLabel = "TEXT", description = "Text to continue (default: empty).")
+    String prompt;
+    @Mixin SamplingOptions sampling;
+    @Option(names = "--no-eos-stop", description = "Fill all --length tokens: the answer does not end at EOS (a masked model then never chooses EOS).")
+    boolean noEosStop;
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        LoadedModel m = modelOptions.open(err::println);
+        Tokenizer tok = m.tokenizer();
+        int[] promptIds = tok.encode(prompt);
+        int context = m.config().contextLength();
+        if ((long) promptIds.length + sampling.length > context) {
+            throw new IllegalArgumentException("--prompt (" + promptIds.length + " tokens) plus --length " + sampling.length
+                    + " needs " + ((long) promptIds.length + sampling.length) + " positions, more than the model's context length " + context);
+        }
+        PrintWriter viewOut = sampling.json ? err : out;
+        DenoisingView view = sampling.showSteps ? new DenoisingView(tok, viewOut, !sampling.json && Terminal.interactive(), sampling.length) : null;
+
+        GenerationResult r;
+        Map<String, Object> settings;
+        if (m.causal()) {
+            String ignored = sampling.diffusionOnlyOptionsGiven();
+            if (!ignored.isEmpty()) {
+                err.println("note: " + m.file() + " is a causal model, sampled autoregressively with its KV cache; " + ignored + " ignored");
+            }
+            // documents are joined by EOS in training, so EOS is the natural start of an empty prompt
+            int[] start = promptIds.length > 0 ? promptIds : new int[] {tok.eosId()};
+            AutoregressiveOptions o;
+            try {
+                o = new AutoregressiveOptions(sampling.length, sampling.tokens(), noEosStop ? -1 : tok.eosId(), sampling.seed);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(e.getMessage().replace("--max-tokens", "--length"), e);
+            }
+            if (view != null) view.start(start);
+            try {
+                r = new AutoregressiveSampler(m.model()).generate(start, o, view != null ? view : StepListener.NONE);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(e.getMessage().replace("--max-tokens", "--length"), e);
+            }
+            settings = new LinkedHashMap<>();
+            settings.put("sampler", "autoregressive");
+            settings.put("length", (long) sampling.length);
+            sampling.putTokenSettings(settings);
+        } else {
+            SamplerOptions o = sampling.diffusion(m.schedule())
+                    .withEos(noEosStop, false, !noEosStop, false);
+            Canvas canvas = Canvas.completion(new int[][] {promptIds}, sampling.length, tok.maskId());
+            if (view != null) view.start(canvas.row(0));
+            DiffusionSampler sampler = new DiffusionSampler(new TransformerDenoiser(m.model()),
+                    new SpecialTokens(tok.maskId(), tok.eosId(), tok.padId()));
+            r = sampler.generate(canvas, o, view != null ? view : StepListener.NONE);
+            settings = sampling.diffusionSettings(o);
+        }
+        settings.put("eos_stop", !noEosStop);
+        int[] answer = r.answers()[0];
+        String text = tok.decode(answer);
+        if (sampling.json) {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("text", text);
+            j.put("prompt", prompt);
+            putMeasurements(j, r, answer, m);
+            j.put("settings", settings);
+            out.println(Json.write(j));
+        } else {
+            out.println(prompt + text);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** The fields --json output of generate and infill share: tokens, steps, passes, timing, model. */
+    static void putMeasurements(Map<String, Object> j, GenerationResult r, int[] answer, LoadedModel m) {
+        double seconds = r.wallNanos() / 1e9;
+        List<Long> ids = IntStream.of(answer).mapToObj(t -> (long) t).toList();
+        j.put("tokens", ids);
+        j.put("steps", (long) r.steps()[0]);
+        j.put("forward_passes", (long) r.forwardPasses());
+        j.put("seconds", seconds);
+        j.put("tokens_per_second", seconds > 0 ? answer.length / seconds : 0.0);
+        j.put("model", m.file().toString());
+        j.put("ema", m.ema());
+    }
+}

@@ -1,0 +1,129 @@
+package jdlm.app;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+import jdlm.noise.NoiseSchedule;
+import jdlm.sample.AncestralPolicy;
+import jdlm.sample.ConfidencePolicy;
+import jdlm.sample.EntropyPolicy;
+import jdlm.sample.FactorPolicy;
+import jdlm.sample.MarginPolicy;
+import jdlm.sample.RandomPolicy;
+import jdlm.sample.SamplerOptions;
+import jdlm.sample.ThresholdPolicy;
+import jdlm.sample.TokenChooser;
+import jdlm.sample.UnmaskingPolicy;
+import picocli.CommandLine.Option;
+
+/**
+ * The sampler options {@code generate} and {@code infill} share (DESIGN.md §5), turned into
+ * {@link SamplerOptions}. The sampler validates the numbers and names the option in its message;
+ * what is checked here is only what it cannot see (an option given for a policy that ignores it).
+ */
+final class SamplingOptions {
+    static final String POLICIES = "confidence, margin, entropy, random, ancestral, threshold, factor";
+
+    @Option(names = "--length", defaultValue = "128", paramLabel = "N", description = "Tokens to generate (default: ${DEFAULT-VALUE}).")
+    int length;
+    @Option(names = "--steps", paramLabel = "K", description = "Denoising steps over all blocks (default: --length, one token per step).")
+    Integer steps;
+    @Option(names = "--block", paramLabel = "B", description = "Block length: blocks are decoded left to right (default: --length, one block).")
+    Integer block;
+    @Option(names = "--policy", paramLabel = "NAME", description = "Which positions a step commits: " + POLICIES + " (default: confidence).")
+    String policy;
+    @Option(names = "--threshold", paramLabel = "τ", description = "threshold policy: commit every position with confidence ≥ τ, τ in (0, 1] (default: 0.9).")
+    Double threshold;
+    @Option(names = "--factor", paramLabel = "F", description = "factor policy: commit the longest prefix with c(r) ≥ 1 − F/(r+1), F > 0 (default: 1).")
+    Double factor;
+    @Option(names = "--temperature", defaultValue = "0", paramLabel = "T", description = "Gumbel noise on the logits; 0 is greedy (default: ${DEFAULT-VALUE}).")
+    double temperature;
+    @Option(names = "--top-k", defaultValue = "0", paramLabel = "K", description = "Keep the K most likely tokens; 0 keeps all (default: ${DEFAULT-VALUE}).")
+    int topK;
+    @Option(names = "--top-p", defaultValue = "1", paramLabel = "P", description = "Nucleus: keep the most likely tokens with mass ≥ P; 1 keeps all (default: ${DEFAULT-VALUE}).")
+    double topP;
+    @Option(names = "--cfg", defaultValue = "0", paramLabel = "W", description = "Classifier-free guidance weight w ≥ 0, u + (w+1)(c − u); 0 is off (default: ${DEFAULT-VALUE}).")
+    double cfg;
+    @Option(names = "--remask", defaultValue = "0", paramLabel = "R", description = "Low-confidence remasking: R committed tokens back to MASK per step; 0 is off (default: ${DEFAULT-VALUE}).")
+    int remask;
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed of the token noise and of random policies (default: ${DEFAULT-VALUE}).")
+    long seed;
+    @Option(names = "--show-steps", description = "Draw the canvas as it denoises (live on a terminal, a few snapshots otherwise).")
+    boolean showSteps;
+    @Option(names = "--json", description = "Print one JSON object (text, tokens, steps, forward passes, timing, settings) instead of the text.")
+    boolean json;
+
+    String policyName() {
+        return policy == null ? "confidence" : policy.toLowerCase(Locale.ROOT);
+    }
+
+    TokenChooser tokens() {
+        return new TokenChooser(temperature, topK, topP);
+    }
+
+    /** Options for decoding {@code length} masked positions; {@code schedule} drives the ancestral policy. */
+    SamplerOptions diffusion(NoiseSchedule schedule) {
+        if (length < 1) throw new IllegalArgumentException("--length must be at least 1, got " + length);
+        int k = steps != null ? steps : length;
+        int b = block != null ? block : length;
+        return SamplerOptions.of(k, b).withTokens(tokens()).withPolicy(unmaskingPolicy(schedule))
+                .withGuidance(cfg).withRemask(remask).withSeed(seed);
+    }
+
+    private UnmaskingPolicy unmaskingPolicy(NoiseSchedule schedule) {
+        String name = policyName();
+        if (threshold != null && !name.equals("threshold")) {
+            throw new IllegalArgumentException("--threshold applies only to --policy threshold (the policy is " + name + ")");
+        }
+        if (factor != null && !name.equals("factor")) {
+            throw new IllegalArgumentException("--factor applies only to --policy factor (the policy is " + name + ")");
+        }
+        return switch (name) {
+            case "confidence" -> new ConfidencePolicy();
+            case "margin" -> new MarginPolicy();
+            case "entropy" -> new EntropyPolicy();
+            case "random" -> new RandomPolicy();
+            case "ancestral" -> new AncestralPolicy(schedule);
+            case "threshold" -> new ThresholdPolicy(threshold != null ? threshold : 0.9);
+            case "factor" -> new FactorPolicy(factor != null ? factor : 1.0);
+            default -> throw new IllegalArgumentException("unknown --policy '" + policy + "'; expected " + POLICIES);
+        };
+    }
+
+    /** The settings a diffusion run used, for --json. */
+    Map<String, Object> diffusionSettings(SamplerOptions o) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("sampler", "diffusion");
+        m.put("length", (long) length);
+        m.put("steps", (long) o.steps());
+        m.put("block", (long) o.blockLength());
+        m.put("policy", policyName());
+        if (o.policy() instanceof ThresholdPolicy t) m.put("threshold", t.threshold());
+        if (o.policy() instanceof FactorPolicy f) m.put("factor", f.factor());
+        putTokenSettings(m);
+        m.put("cfg", cfg);
+        m.put("remask", (long) remask);
+        return m;
+    }
+
+    void putTokenSettings(Map<String, Object> m) {
+        m.put("temperature", temperature);
+        m.put("top_k", (long) topK);
+        m.put("top_p", topP);
+        m.put("seed", seed);
+    }
+
+    /** The diffusion-only options the user set, named, for the note that autoregressive sampling ignores them. */
+    String diffusionOnlyOptionsGiven() {
+        StringBuilder sb = new StringBuilder();
+        if (steps != null) sb.append(" --steps");
+        if (block != null) sb.append(" --block");
+        if (policy != null) sb.append(" --policy");
+        if (threshold != null) sb.append(" --threshold");
+        if (factor != null) sb.append(" --factor");
+        if (cfg != 0) sb.append(" --cfg");
+        if (remask != 0) sb.append(" --remask");
+        return sb.toString().strip();
+    }
+}

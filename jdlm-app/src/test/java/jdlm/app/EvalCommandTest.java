@@ -1,0 +1,87 @@
+package jdlm.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+class EvalCommandTest {
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> estimates(Map<String, Object> j) {
+        return (List<Map<String, Object>>) j.get("estimates");
+    }
+
+    private static double number(Map<String, Object> m, String key) {
+        return ((Number) m.get(key)).doubleValue();
+    }
+
+    @Test
+    void maskedModelGetsThreeFiniteBoundsInBitsPerByteWithStandardErrors() {
+        Map<String, Object> j = CommandRun.of("eval", "--model", TinyRuns.masked().toString(), "--data", TinyRuns.text().toString(),
+                "--max-sequences", "12", "--batch", "4", "--samples", "2", "--steps", "16", "--json").json();
+        assertEquals("masked", j.get("kind"));
+        assertEquals((long) TinyRuns.SEQ, j.get("seq"), "the window defaults to the training --seq");
+        assertEquals(12L, j.get("windows"));
+        List<Map<String, Object>> es = estimates(j);
+        assertEquals(3, es.size());
+        assertTrue(((String) es.get(0).get("method")).startsWith("continuous NELBO"));
+        assertTrue(((String) es.get(1).get("method")).startsWith("LLaDA bound"));
+        assertTrue(((String) es.get(2).get("method")).startsWith("discrete NELBO (T=16"));
+        for (Map<String, Object> e : es) {
+            double bpb = number(e, "bits_per_byte"), se = number(e, "bits_per_byte_se");
+            assertTrue(Double.isFinite(bpb) && bpb > 0, e.toString());
+            assertTrue(Double.isFinite(se) && se > 0, e.toString());
+            assertEquals(24L, e.get("samples"), "12 windows × 2 samples");
+            // ASCII text and the byte tokenizer: one byte per token
+            assertEquals(e.get("tokens"), e.get("bytes"));
+            assertEquals(number(e, "bits_per_token"), bpb, 1e-12);
+        }
+    }
+
+    @Test
+    void theSameSeedGivesTheSameBounds() {
+        String[] args = {"eval", "--model", TinyRuns.masked().toString(), "--data", TinyRuns.text().toString(),
+                "--max-sequences", "8", "--batch", "2", "--samples", "1", "--steps", "8", "--json"};
+        assertEquals(estimates(CommandRun.of(args).json()), estimates(CommandRun.of(args).json()));
+    }
+
+    @Test
+    void causalModelGetsItsExactNll() {
+        Map<String, Object> j = CommandRun.of("eval", "--model", TinyRuns.causal().toString(), "--data", TinyRuns.text().toString(),
+                "--seq", "16", "--max-sequences", "10", "--json").json();
+        assertEquals("causal", j.get("kind"));
+        List<Map<String, Object>> es = estimates(j);
+        assertEquals(1, es.size());
+        Map<String, Object> e = es.getFirst();
+        assertEquals("autoregressive NLL", e.get("method"));
+        assertEquals(10L * 15, e.get("tokens"), "token 0 of each window is not scored");
+        double bpb = number(e, "bits_per_byte");
+        assertTrue(Double.isFinite(bpb) && bpb > 0 && bpb < 12, e.toString());
+    }
+
+    @Test
+    void tableNamesHowBytesWereCounted() {
+        CommandRun r = CommandRun.of("eval", "--model", TinyRuns.causal().toString(), "--data", TinyRuns.text().toString(),
+                "--max-sequences", "4");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("bytes: UTF-8 bytes of the evaluated tokens' text"), r.out());
+        assertTrue(r.out().contains("bits/byte"), r.out());
+    }
+
+    @Test
+    void seqOverTheContextAndTooLittleTextAreErrorsNamingTheOption() {
+        CommandRun r = CommandRun.of("eval", "--model", TinyRuns.masked().toString(), "--data", TinyRuns.text().toString(), "--seq", "65");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--seq 65 is larger than the model's context length 64"), r.err());
+
+        java.nio.file.Path small = TinyRuns.text().resolveSibling("small.txt");
+        TinyRuns.write(small, "short");
+        r = CommandRun.of("eval", "--model", TinyRuns.masked().toString(), "--data", small.toString());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("fewer than one window of --seq 32"), r.err());
+    }
+}

@@ -33,7 +33,9 @@ import jdlm.tensor.ThreadPool;
 import jdlm.tokenizer.ByteTokenizer;
 import jdlm.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code jdlm bench generate}: the field's headline comparison — tokens per second of diffusion
@@ -73,6 +75,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
     boolean json;
     @Option(names = "--seed", defaultValue = "0", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
     long seed;
+    @Spec CommandSpec spec;
 
     /** One decoding configuration's aggregate over the prompts. */
     record Row(String name, String kind, int steps, double tokensPerSecond, double forwardPasses, double perplexity, double entropy) {}
@@ -92,8 +95,8 @@ final class BenchGenerateCommand implements Callable<Integer> {
             tok = new ByteTokenizer();
             what = String.format(Locale.ROOT, "random-weight pair, %,d parameters (%d layers, d=%d)", t.parameters().length, c.layers(), c.dim());
         } else {
-            LoadedModel m = LoadedModel.open(masked, false, System.err::println);
-            LoadedModel a = LoadedModel.open(ar != null ? ar : LoadedModel.bundledDefault().resolveSibling("default-ar"), false, System.err::println);
+            LoadedModel m = LoadedModel.open(masked, false, spec.commandLine().getErr()::println);
+            LoadedModel a = LoadedModel.open(ar != null ? ar : LoadedModel.bundledDefault().resolveSibling("default-ar"), false, spec.commandLine().getErr()::println);
             if (m.causal() || !a.causal()) throw new IllegalArgumentException("--masked must be a masked-diffusion model and --ar a causal one");
             if (!m.tokenizer().spec().equals(a.tokenizer().spec())) throw new IllegalArgumentException("--masked and --ar use different tokenizers");
             maskedModel = m.model();
@@ -131,6 +134,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
                     p -> sampler.generate(Canvas.completion(new int[][] {p}, n, tok.maskId()), anc, StepListener.NONE)));
         }
         report(what, rows);
+        spec.commandLine().getOut().flush();
         return 0;
     }
 
@@ -143,7 +147,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
     }
 
     private Row run(String name, String kind, int steps, int[][] promptIds, GenerativePerplexity judge, Generation g) {
-        System.err.println("bench generate: " + name + "...");
+        spec.commandLine().getErr().println("bench generate: " + name + "...");
         long warmEnd = System.nanoTime() + 2_000_000_000L; // JIT warm-up: at least one call, up to 3 within 2 s
         for (int i = 0; i < 3 && (i == 0 || System.nanoTime() < warmEnd); i++) g.generate(promptIds[i % promptIds.length]);
         long nanos = 0, tokens = 0, passes = 0;
@@ -210,6 +214,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
     }
 
     private void report(String what, List<Row> rows) throws IOException {
+        java.io.PrintWriter out = spec.commandLine().getOut();
         double arSpeed = rows.get(0).tokensPerSecond();
         if (json) {
             Map<String, Object> j = new LinkedHashMap<>();
@@ -232,21 +237,21 @@ final class BenchGenerateCommand implements Callable<Integer> {
                 list.add(m);
             }
             j.put("rows", list);
-            System.out.println(Json.write(j));
+            out.println(Json.write(j));
         } else {
-            System.out.printf(Locale.ROOT, "bench generate: %s; n=%d, %d prompts of %d tokens, temperature %.2f, %d threads (pinned=%s)%n",
+            out.printf(Locale.ROOT, "bench generate: %s; n=%d, %d prompts of %d tokens, temperature %.2f, %d threads (pinned=%s)%n",
                     what, length, prompts, promptTokens, temperature, ThreadPool.shared().threads(), ThreadPool.shared().pinned());
-            System.out.printf(Locale.ROOT, "%-34s %10s %8s %9s %10s %8s%n", "", "tokens/s", "vs AR", "passes", "gen PPL", "entropy");
+            out.printf(Locale.ROOT, "%-34s %10s %8s %9s %10s %8s%n", "", "tokens/s", "vs AR", "passes", "gen PPL", "entropy");
             for (Row r : rows) {
-                System.out.printf(Locale.ROOT, "%-34s %10.1f %7.2fx %9.0f %10s %8s%n", r.name(), r.tokensPerSecond(), r.tokensPerSecond() / arSpeed,
+                out.printf(Locale.ROOT, "%-34s %10.1f %7.2fx %9.0f %10s %8s%n", r.name(), r.tokensPerSecond(), r.tokensPerSecond() / arSpeed,
                         r.forwardPasses(), Double.isNaN(r.perplexity()) ? "-" : String.format(Locale.ROOT, "%.2f", r.perplexity()),
                         Double.isNaN(r.entropy()) ? "-" : String.format(Locale.ROOT, "%.3f", r.entropy()));
             }
-            System.out.println("(gen PPL: perplexity of the generated tokens under the AR twin; entropy: mean unigram entropy of each sample, nats)");
+            out.println("(gen PPL: perplexity of the generated tokens under the AR twin; entropy: mean unigram entropy of each sample, nats)");
         }
         if (randomSize == null) {
             Files.writeString(plot, SpeedQualityPlot.svg("diffusion vs AR: speed and quality (n=" + length + ")", rows));
-            System.err.println("plot: " + plot.toAbsolutePath());
+            spec.commandLine().getErr().println("plot: " + plot.toAbsolutePath());
         }
     }
 }

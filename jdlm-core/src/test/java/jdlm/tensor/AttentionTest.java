@@ -70,6 +70,8 @@ class AttentionTest {
         new Shape(40, 40, 2, 2, 64, true, 0),  // crosses the query block and the key step
         new Shape(1, 70, 4, 2, 13, true, 69),  // one decode step
         new Shape(6, 70, 3, 3, 128, false, 0),
+        new Shape(130, 130, 2, 1, 16, false, 0), // several query blocks, bidirectional
+        new Shape(100, 100, 2, 2, 8, true, 0),
     };
 
     @Test
@@ -105,6 +107,8 @@ class AttentionTest {
             new Shape(6, 6, 2, 2, 5, true, 0),
             new Shape(3, 8, 2, 1, 9, false, 0),
             new Shape(9, 70, 2, 1, 4, true, 61),   // several key chunks, KV-cache offset
+            new Shape(80, 80, 2, 1, 4, false, 0),  // several query blocks, bidirectional
+            new Shape(70, 70, 2, 2, 6, true, 0),
         };
         for (Shape sh : shapes) {
             float[] q = randn(rnd, sh.qLen(), 1.0), k = randn(rnd, sh.kvLen(), 1.0), v = randn(rnd, sh.kvLen(), 1.0);

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks (kernels) with side-by-side references.",
-        subcommands = {BenchKernelsCommand.class})
+        subcommands = {BenchKernelsCommand.class, BenchTrainCommand.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {

@@ -74,6 +74,11 @@ public final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--python", description = "Python interpreter with torch (default: /usr/bin/python3 if present, else python3).")
     String python;
 
+    @Option(names = "--torch-env", paramLabel = "KEY=VALUE",
+            description = "Set a variable in the torch process only, over jdlm's choices (e.g. OMP_WAIT_POLICY=ACTIVE,"
+                    + " LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp). Repeatable.")
+    Map<String, String> torchEnv = new LinkedHashMap<>();
+
     @Override
     public Integer call() {
         if (layers < 1 || dim < 1 || heads < 1 || hidden < 1 || vocab < 3 || seq < 2 || batch < 1 || steps < 1 || rounds < 1 || warmup < 0) {
@@ -93,7 +98,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
             progress("starting PyTorch (" + (python == null ? TorchTrainReference.defaultPython() : python) + ")");
             try {
                 torch = TorchTrainReference.start(python == null ? TorchTrainReference.defaultPython() : python,
-                        new TorchTrainReference.Shape(layers, dim, heads, hidden, vocab, seq, batch), threads);
+                        new TorchTrainReference.Shape(layers, dim, heads, hidden, vocab, seq, batch), threads, torchEnv);
             } catch (TorchTrainReference.UnavailableException e) {
                 System.err.println("bench train --vs-torch: " + e.getMessage());
                 return 1;
@@ -172,6 +177,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
             out.put("torch_blas_libraries", info.get("blas_libraries"));
             out.put("torch_openblas", info.get("openblas"));
             out.put("torch_openblas_coretype_env", info.get("openblas_coretype_env"));
+            out.put("torch_env", new java.util.TreeMap<String, Object>(torch.environment()));
             out.put("torch_params", info.get("params"));
             out.put("torch_parallel_info", info.get("parallel_info"));
             out.put("torch_config", info.get("config_show"));
@@ -198,6 +204,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "train_tokens_per_s_vs_torch = %.2fx%n", (Double) r.get("train_tokens_per_s_vs_torch"));
             System.out.println("torch: " + r.get("torch_threads") + " threads, attention " + r.get("torch_attention")
                     + ", python " + r.get("torch_python"));
+            System.out.println("torch environment: " + r.get("torch_env"));
             System.out.println("torch BLAS: " + describeBlas(r));
         }
         System.out.println("(GFLOP/s counts a training step as 3 forwards; loss in nats/token, both start near ln(vocab−1))");

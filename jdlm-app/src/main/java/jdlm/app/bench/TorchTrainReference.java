@@ -21,8 +21,10 @@ import jdlm.format.JsonException;
  * The PyTorch side of {@code jdlm bench train --vs-torch}: a {@code python3} process running the
  * bundled {@code torch_train_bench.py} in serve mode, so its timed rounds can be interleaved with
  * jdlm's. PyTorch is only a yardstick: nothing here links to it, it is launched like any program.
- * The child gets {@code OPENBLAS_CORETYPE=SkylakeX} (on AVX-512 CPUs; DESIGN.md §7: the machine's
- * Haswell setting halves OpenBLAS) and its thread counts in its own environment only.
+ * The child gets, in its own environment only: {@code OPENBLAS_CORETYPE=SkylakeX} (on AVX-512
+ * CPUs; DESIGN.md §7: the machine's Haswell setting halves OpenBLAS), its thread counts, and
+ * {@code OMP_WAIT_POLICY=PASSIVE}: torch's idle OpenMP workers otherwise spin on the cores that
+ * OpenBLAS's own threads need, which halved torch's step on the shared 2-core machines.
  */
 public final class TorchTrainReference implements AutoCloseable {
 
@@ -45,9 +47,11 @@ public final class TorchTrainReference implements AutoCloseable {
     private final Path stderrLog;
     private final Path scriptFile;
     private final Map<String, Object> info;
+    private final Map<String, String> childEnvironment;
     private double lastLoss = Double.NaN;
 
-    private TorchTrainReference(Process process, Path stderrLog, Path scriptFile) {
+    private TorchTrainReference(Process process, Path stderrLog, Path scriptFile, Map<String, String> childEnvironment) {
+        this.childEnvironment = Map.copyOf(childEnvironment);
         this.process = process;
         this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         this.in = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
@@ -56,6 +60,9 @@ public final class TorchTrainReference implements AutoCloseable {
         this.info = readReady();
     }
 
+    /** The variables this class set in the child's environment (the rest is inherited). */
+    public Map<String, String> environment() { return childEnvironment; }
+
     /**
      * Starts the script and waits until torch is imported and the model built.
      *
@@ -63,6 +70,11 @@ public final class TorchTrainReference implements AutoCloseable {
      * @param threads torch's intra-op threads and the BLAS / OpenMP thread counts
      */
     public static TorchTrainReference start(String python, Shape s, int threads) {
+        return start(python, s, threads, Map.of());
+    }
+
+    /** As {@link #start(String, Shape, int)}, with {@code overrides} applied last to the child's environment. */
+    public static TorchTrainReference start(String python, Shape s, int threads, Map<String, String> overrides) {
         Path script, log;
         try {
             script = extractScript();
@@ -74,7 +86,9 @@ public final class TorchTrainReference implements AutoCloseable {
                 "--layers", "" + s.layers(), "--dim", "" + s.dim(), "--heads", "" + s.heads(), "--hidden", "" + s.hidden(),
                 "--vocab", "" + s.vocab(), "--seq", "" + s.seq(), "--batch", "" + s.batch(), "--threads", "" + threads));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(log.toFile());
-        pb.environment().putAll(environment(threads, hasAvx512()));
+        Map<String, String> env = environment(threads, hasAvx512());
+        env.putAll(overrides);
+        pb.environment().putAll(env);
         Process p;
         try {
             p = pb.start();
@@ -83,7 +97,7 @@ public final class TorchTrainReference implements AutoCloseable {
                     + " python3 with torch; " + INSTALL_HINT);
         }
         try {
-            return new TorchTrainReference(p, log, script);
+            return new TorchTrainReference(p, log, script, env);
         } catch (RuntimeException e) {
             p.destroyForcibly();
             throw e;
@@ -136,11 +150,12 @@ public final class TorchTrainReference implements AutoCloseable {
     }
 
     /** The child's extra environment: thread counts, and OpenBLAS's AVX-512 kernels where the CPU has them. */
-    static Map<String, String> environment(int threads, boolean avx512) {
+    static Map<String, String> environment(int threads, boolean avx512) { // mutable: start() adds the overrides
         var env = new java.util.LinkedHashMap<String, String>();
         env.put("OMP_NUM_THREADS", "" + threads);
         env.put("OPENBLAS_NUM_THREADS", "" + threads);
         env.put("MKL_NUM_THREADS", "" + threads);
+        env.put("OMP_WAIT_POLICY", "PASSIVE");
         if (avx512) env.put("OPENBLAS_CORETYPE", "SkylakeX");
         return env;
     }

@@ -55,6 +55,7 @@ class TorchTrainReferenceTest {
         assertEquals("SkylakeX", avx512.get("OPENBLAS_CORETYPE"));
         assertEquals("2", avx512.get("OMP_NUM_THREADS"));
         assertEquals("2", avx512.get("OPENBLAS_NUM_THREADS"));
+        assertEquals("PASSIVE", avx512.get("OMP_WAIT_POLICY"));
         assertFalse(TorchTrainReference.environment(2, false).containsKey("OPENBLAS_CORETYPE"));
     }
 

@@ -9,6 +9,7 @@ summed over masked positions and divided by B*L. Then global-norm clipping and A
 
 Two modes:
   default   warm-up steps, then timed steps; prints one JSON line (tokens/s = median of timed steps)
+  --profile as default, and prints torch's per-op table (self CPU time) of the timed steps to stderr
   --serve   prints a "ready" JSON line, then for each stdin line "run N" runs N steps and prints a
             JSON line with their seconds, so a caller can interleave rounds with its own; "quit" ends.
 Any failure to import torch is one JSON line {"error": "no_torch", ...} and exit status 3.
@@ -69,6 +70,7 @@ def main():
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--serve", action="store_true")
+    p.add_argument("--profile", action="store_true", help="print torch's per-op table of the timed steps to stderr")
     a = p.parse_args()
 
     try:
@@ -190,7 +192,12 @@ def main():
         return
 
     run(a.warmup)
-    seconds, loss = run(a.steps)
+    if a.profile:
+        with torch.autograd.profiler.profile() as prof:
+            seconds, loss = run(a.steps)
+        print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=20), file=sys.stderr)
+    else:
+        seconds, loss = run(a.steps)
     median = statistics.median(seconds)
     print(json.dumps(dict(info, event="result", step_seconds=seconds, loss=loss,
                           tokens_per_s=B * T / median)), flush=True)

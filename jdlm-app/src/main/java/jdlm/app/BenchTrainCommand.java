@@ -62,10 +62,10 @@ public final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "8", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--steps", defaultValue = "4", description = "Timed steps per side in each round (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "2", description = "Timed steps per side in each round (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--rounds", defaultValue = "3", description = "Interleaved rounds (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", defaultValue = "6", description = "Interleaved rounds (default: ${DEFAULT-VALUE}).")
     int rounds;
 
     @Option(names = "--warmup", defaultValue = "3", description = "Untimed steps per side first (default: ${DEFAULT-VALUE}).")
@@ -170,6 +170,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
             out.put("torch_last_loss", finiteOrNull(torch.lastLoss()));
             out.put("torch_step_seconds", toList(theirs));
             out.put("train_tokens_per_s_vs_torch", torchMedian / jdlmMedian);
+            out.put("round_ratios", toList(roundRatios(ours, theirs)));
             out.put("torch_version", info.get("torch_version"));
             out.put("torch_python", info.get("python"));
             out.put("torch_threads", info.get("threads"));
@@ -201,7 +202,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
         row("jdlm", r, "jdlm");
         if (withTorch) {
             row("torch " + r.get("torch_version"), r, "torch");
-            System.out.printf(Locale.ROOT, "train_tokens_per_s_vs_torch = %.2fx%n", (Double) r.get("train_tokens_per_s_vs_torch"));
+            System.out.printf(Locale.ROOT, "train_tokens_per_s_vs_torch = %.2fx  (per round: %s)%n", (Double) r.get("train_tokens_per_s_vs_torch"),
+                    ((List<?>) r.get("round_ratios")).stream().map(x -> String.format(Locale.ROOT, "%.2f", (Double) x)).toList());
             System.out.println("torch: " + r.get("torch_threads") + " threads, attention " + r.get("torch_attention")
                     + ", python " + r.get("torch_python"));
             System.out.println("torch environment: " + r.get("torch_env"));
@@ -251,6 +253,15 @@ public final class BenchTrainCommand implements Callable<Integer> {
     /** JSON has no NaN: a loss that is not finite is written as null. */
     private static Double finiteOrNull(double d) {
         return Double.isFinite(d) ? d : null;
+    }
+
+    /** jdlm's speed over torch's within each round (median step of each side): the spread shows the machine's noise. */
+    private double[] roundRatios(double[] ours, double[] theirs) {
+        double[] r = new double[rounds];
+        for (int i = 0; i < rounds; i++) {
+            r[i] = median(Arrays.copyOfRange(theirs, i * steps, (i + 1) * steps)) / median(Arrays.copyOfRange(ours, i * steps, (i + 1) * steps));
+        }
+        return r;
     }
 
     private static double median(double[] x) {

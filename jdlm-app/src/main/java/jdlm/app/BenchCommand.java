@@ -5,8 +5,8 @@ import picocli.CommandLine.Command;
 /** {@code jdlm bench ...}: benchmarks that report ratios against a reference measured in the same run. */
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
-        description = "Benchmarks (kernels) with side-by-side references.",
-        subcommands = {BenchKernelsCommand.class, BenchGenerateCommand.class})
+        description = "Benchmarks with side-by-side references: kernels, generation (diffusion vs AR), training (vs PyTorch).",
+        subcommands = {BenchKernelsCommand.class, BenchGenerateCommand.class, BenchTrainCommand.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {

@@ -109,6 +109,8 @@ class AttentionTest {
             new Shape(9, 70, 2, 1, 4, true, 61),   // several key chunks, KV-cache offset
             new Shape(80, 80, 2, 1, 4, false, 0),  // several query blocks, bidirectional
             new Shape(70, 70, 2, 2, 6, true, 0),
+            new Shape(20, 20, 2, 1, 64, false, 0), // the 4×4-vector path of the weighted sums
+            new Shape(12, 30, 2, 2, 80, true, 18),
         };
         for (Shape sh : shapes) {
             float[] q = randn(rnd, sh.qLen(), 1.0), k = randn(rnd, sh.kvLen(), 1.0), v = randn(rnd, sh.kvLen(), 1.0);

@@ -31,15 +31,25 @@ public final class Gemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     /** Lanes per vector (16 with AVX-512). */
     private static final int L = S.length();
-    /** Micro-tile: MR rows of C by NR = 2 vectors of columns. */
-    private static final int MR = 8;
-    private static final int NR = 2 * L;
-    /** K block: one packed B sliver (KC×NR floats, 32 KiB with AVX-512) stays in L1. */
+    /**
+     * Micro-tile: MR rows of C by NR = 4 vectors of columns. 24 accumulators + 4 B vectors + 1
+     * broadcast fit AVX-512's 32 registers, and each broadcast feeds 4 FMAs (an 8×2 tile feeds 2,
+     * and the broadcasts then compete with the FMAs for issue slots).
+     */
+    private static final int MR = 6;
+    private static final int NR = 4 * L;
+    /** K block: the packed B block (NC×KC) stays in L2, an A micro-panel (MR×KC) in L1. */
     private static final int KC = Integer.getInteger("jdlm.gemm.kc", 256);
-    /** Rows of op(A) swept per packed B block; the A block (MC×KC) stays in L2. */
+    /** Rows of op(A) swept per packed B block. */
     private static final int MC = Integer.getInteger("jdlm.gemm.mc", 192);
     /** Widest column range one task packs (KC×NC floats, 256 KiB, in L2). */
     private static final int NC = Integer.getInteger("jdlm.gemm.nc", 256);
+    /** Loop order inside a block: true = A micro-panel outer (in L1), B slivers inner (from L2). */
+    /** Whether a transposed A is packed (true) or read in place (MR adjacent floats per step). */
+    private static final boolean PACK_A = "true".equals(System.getProperty("jdlm.gemm.packa", "false"));
+    private static final int PACK_MODE = Integer.getInteger("jdlm.gemm.packmode", 1);
+    private static final int[] SCATTER = java.util.stream.IntStream.range(0, L).map(q -> q * NR).toArray();
+    private static final boolean A_OUTER = !"false".equals(System.getProperty("jdlm.gemm.aouter", "true"));
     /** Below this many multiply-adds a plain loop beats packing. */
     private static final long SMALL_MACS = 8 * 8 * 64;
     /** Below this many multiply-adds one thread beats handing work to the pool. */
@@ -157,23 +167,34 @@ public final class Gemm {
             boolean acc = accumulate || pc > 0;
             for (int ic = 0; ic < mt; ic += MC) {
                 int mc = Math.min(MC, mt - ic);
-                // op(A) rows are read in place when A is row-major (no packing); a transposed A is
-                // copied into MR-row slivers first, which is a contiguous copy
+                // op(A) is read in place: row r, step p at a[aBase + r*rs + p*ks]. Row-major A gives MR
+                // row streams; a transposed A gives MR adjacent floats per step, optionally packed.
                 float[] aa;
                 int aBase, rs, ks, sliverStep;
                 if (!transA) {
                     aa = a; aBase = aOff + (i0 + ic) * lda + pc; rs = lda; ks = 1; sliverStep = MR * lda;
+                } else if (!PACK_A) {
+                    aa = a; aBase = aOff + pc * lda + i0 + ic; rs = 1; ks = lda; sliverStep = MR;
                 } else {
                     packA(a, aOff, lda, i0 + ic, mc, pc, kc, ap);
                     aa = ap; aBase = 0; rs = 1; ks = MR; sliverStep = MR * kc;
                 }
-                // B sliver outer (stays in L1), A slivers inner (stream from L2)
-                for (int jr = 0; jr < nt; jr += NR) {
-                    int cols = Math.min(NR, nt - jr);
-                    int bBase = (jr / NR) * NR * kc;
+                if (A_OUTER) {
                     for (int ir = 0, s = 0; ir < mc; ir += MR, s++) {
-                        kernel(aa, aBase + s * sliverStep, rs, ks, bp, bBase, kc,
-                                c, cOff + (i0 + ic + ir) * ldc + j0 + jr, ldc, acc, Math.min(MR, mc - ir), cols, tmp);
+                        int cRow = cOff + (i0 + ic + ir) * ldc + j0, rows = Math.min(MR, mc - ir);
+                        for (int jr = 0; jr < nt; jr += NR) {
+                            kernel(aa, aBase + s * sliverStep, rs, ks, bp, (jr / NR) * NR * kc, kc,
+                                    c, cRow + jr, ldc, acc, rows, Math.min(NR, nt - jr), tmp);
+                        }
+                    }
+                } else {
+                    for (int jr = 0; jr < nt; jr += NR) {
+                        int cols = Math.min(NR, nt - jr);
+                        int bBase = (jr / NR) * NR * kc;
+                        for (int ir = 0, s = 0; ir < mc; ir += MR, s++) {
+                            kernel(aa, aBase + s * sliverStep, rs, ks, bp, bBase, kc,
+                                    c, cOff + (i0 + ic + ir) * ldc + j0 + jr, ldc, acc, Math.min(MR, mc - ir), cols, tmp);
+                        }
                     }
                 }
             }
@@ -200,9 +221,22 @@ public final class Gemm {
             int base = t * NR * kc;
             int cols = Math.min(NR, nc - jr);
             if (transB) { // op(B)[p][j] = b[bOff + j*ldb + p]: read rows of W, write interleaved
+                int pv = PACK_MODE == 0 ? 0 : kc - kc % L;
+                // L steps at a time: the L rows of bp being written (L×NR floats) stay in L1
+                for (int p = 0; p < pv; p += L) {
+                    int dst = base + p * NR;
+                    for (int j = 0; j < cols; j++) {
+                        int src = bOff + (j0 + jr + j) * ldb + p0 + p;
+                        if (PACK_MODE == 2) {
+                            FloatVector.fromArray(S, b, src).intoArray(bp, dst + j, SCATTER, 0);
+                        } else {
+                            for (int q = 0; q < L; q++) bp[dst + q * NR + j] = b[src + q];
+                        }
+                    }
+                }
                 for (int j = 0; j < cols; j++) {
                     int src = bOff + (j0 + jr + j) * ldb + p0;
-                    for (int p = 0; p < kc; p++) bp[base + p * NR + j] = b[src + p];
+                    for (int p = pv; p < kc; p++) bp[base + p * NR + j] = b[src + p];
                 }
                 if (cols < NR) {
                     for (int p = 0; p < kc; p++) {
@@ -211,9 +245,11 @@ public final class Gemm {
                 }
             } else if (cols == NR) { // op(B) row p: NR contiguous floats
                 for (int p = 0; p < kc; p++) {
-                    int src = bOff + (p0 + p) * ldb + j0 + jr;
-                    FloatVector.fromArray(S, b, src).intoArray(bp, base + p * NR);
-                    FloatVector.fromArray(S, b, src + L).intoArray(bp, base + p * NR + L);
+                    int src = bOff + (p0 + p) * ldb + j0 + jr, dst = base + p * NR;
+                    FloatVector.fromArray(S, b, src).intoArray(bp, dst);
+                    FloatVector.fromArray(S, b, src + L).intoArray(bp, dst + L);
+                    FloatVector.fromArray(S, b, src + 2 * L).intoArray(bp, dst + 2 * L);
+                    FloatVector.fromArray(S, b, src + 3 * L).intoArray(bp, dst + 3 * L);
                 }
             } else {
                 for (int p = 0; p < kc; p++) {
@@ -227,10 +263,9 @@ public final class Gemm {
     }
 
     /**
-     * The 8×(2 vectors) micro-kernel: 16 accumulators + 2 B vectors + 1 broadcast fit AVX-512's 32
-     * registers. {@code C[rows,cols] (+)= A[8,kc] · Bp[kc,NR]}, A read in place at {@code a[aBase + r*rs + p*ks]}
-     * (rows past {@code rows} repeat the last valid row and are not stored), B from one packed sliver
-     * ({@code bp[p*NR + j]}). One flat method on purpose:
+     * The 6×(4 vectors) micro-kernel: {@code C[rows,cols] (+)= A[6,kc] · Bp[kc,NR]}, A read at
+     * {@code a[aBase + r*rs + p*ks]} (rows past {@code rows} repeat the last valid row and are not
+     * stored), B from one packed sliver ({@code bp[p*NR + j]}). One flat method on purpose:
      * vector-returning helpers that do not inline get boxed by C2.
      */
     private static void kernel(float[] a, int aBase, int rs, int ks, float[] bp, int bBase, int kc,
@@ -241,60 +276,50 @@ public final class Gemm {
         final int a3 = aBase + Math.min(3, rows - 1) * rs;
         final int a4 = aBase + Math.min(4, rows - 1) * rs;
         final int a5 = aBase + Math.min(5, rows - 1) * rs;
-        final int a6 = aBase + Math.min(6, rows - 1) * rs;
-        final int a7 = aBase + Math.min(7, rows - 1) * rs;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
-        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S), c33 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S), c43 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S), c53 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
             int ao = p * ks, bo = bBase + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bo);
             FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bo + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, bp, bo + 3 * L);
             FloatVector av;
-            av = FloatVector.broadcast(S, a[a0 + ao]); c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, a[a1 + ao]); c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, a[a2 + ao]); c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, a[a3 + ao]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, a[a4 + ao]); c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, a[a5 + ao]); c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
-            av = FloatVector.broadcast(S, a[a6 + ao]); c60 = av.fma(b0, c60); c61 = av.fma(b1, c61);
-            av = FloatVector.broadcast(S, a[a7 + ao]); c70 = av.fma(b0, c70); c71 = av.fma(b1, c71);
+            av = FloatVector.broadcast(S, a[a0 + ao]); c00 = av.fma(b0, c00); c01 = av.fma(b1, c01); c02 = av.fma(b2, c02); c03 = av.fma(b3, c03);
+            av = FloatVector.broadcast(S, a[a1 + ao]); c10 = av.fma(b0, c10); c11 = av.fma(b1, c11); c12 = av.fma(b2, c12); c13 = av.fma(b3, c13);
+            av = FloatVector.broadcast(S, a[a2 + ao]); c20 = av.fma(b0, c20); c21 = av.fma(b1, c21); c22 = av.fma(b2, c22); c23 = av.fma(b3, c23);
+            av = FloatVector.broadcast(S, a[a3 + ao]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31); c32 = av.fma(b2, c32); c33 = av.fma(b3, c33);
+            av = FloatVector.broadcast(S, a[a4 + ao]); c40 = av.fma(b0, c40); c41 = av.fma(b1, c41); c42 = av.fma(b2, c42); c43 = av.fma(b3, c43);
+            av = FloatVector.broadcast(S, a[a5 + ao]); c50 = av.fma(b0, c50); c51 = av.fma(b1, c51); c52 = av.fma(b2, c52); c53 = av.fma(b3, c53);
         }
         if (rows == MR && cols == NR) {
             if (acc) {
-                c00 = c00.add(FloatVector.fromArray(S, c, cIdx + 0 * ldc)); c01 = c01.add(FloatVector.fromArray(S, c, cIdx + 0 * ldc + L));
-                c10 = c10.add(FloatVector.fromArray(S, c, cIdx + 1 * ldc)); c11 = c11.add(FloatVector.fromArray(S, c, cIdx + 1 * ldc + L));
-                c20 = c20.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc)); c21 = c21.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc + L));
-                c30 = c30.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc)); c31 = c31.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc + L));
-                c40 = c40.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc)); c41 = c41.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc + L));
-                c50 = c50.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc)); c51 = c51.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc + L));
-                c60 = c60.add(FloatVector.fromArray(S, c, cIdx + 6 * ldc)); c61 = c61.add(FloatVector.fromArray(S, c, cIdx + 6 * ldc + L));
-                c70 = c70.add(FloatVector.fromArray(S, c, cIdx + 7 * ldc)); c71 = c71.add(FloatVector.fromArray(S, c, cIdx + 7 * ldc + L));
+                c00 = c00.add(FloatVector.fromArray(S, c, cIdx + 0 * ldc)); c01 = c01.add(FloatVector.fromArray(S, c, cIdx + 0 * ldc + L)); c02 = c02.add(FloatVector.fromArray(S, c, cIdx + 0 * ldc + 2 * L)); c03 = c03.add(FloatVector.fromArray(S, c, cIdx + 0 * ldc + 3 * L));
+                c10 = c10.add(FloatVector.fromArray(S, c, cIdx + 1 * ldc)); c11 = c11.add(FloatVector.fromArray(S, c, cIdx + 1 * ldc + L)); c12 = c12.add(FloatVector.fromArray(S, c, cIdx + 1 * ldc + 2 * L)); c13 = c13.add(FloatVector.fromArray(S, c, cIdx + 1 * ldc + 3 * L));
+                c20 = c20.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc)); c21 = c21.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc + L)); c22 = c22.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc + 2 * L)); c23 = c23.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc + 3 * L));
+                c30 = c30.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc)); c31 = c31.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc + L)); c32 = c32.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc + 2 * L)); c33 = c33.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc + 3 * L));
+                c40 = c40.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc)); c41 = c41.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc + L)); c42 = c42.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc + 2 * L)); c43 = c43.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc + 3 * L));
+                c50 = c50.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc)); c51 = c51.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc + L)); c52 = c52.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc + 2 * L)); c53 = c53.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc + 3 * L));
             }
-            c00.intoArray(c, cIdx + 0 * ldc); c01.intoArray(c, cIdx + 0 * ldc + L);
-            c10.intoArray(c, cIdx + 1 * ldc); c11.intoArray(c, cIdx + 1 * ldc + L);
-            c20.intoArray(c, cIdx + 2 * ldc); c21.intoArray(c, cIdx + 2 * ldc + L);
-            c30.intoArray(c, cIdx + 3 * ldc); c31.intoArray(c, cIdx + 3 * ldc + L);
-            c40.intoArray(c, cIdx + 4 * ldc); c41.intoArray(c, cIdx + 4 * ldc + L);
-            c50.intoArray(c, cIdx + 5 * ldc); c51.intoArray(c, cIdx + 5 * ldc + L);
-            c60.intoArray(c, cIdx + 6 * ldc); c61.intoArray(c, cIdx + 6 * ldc + L);
-            c70.intoArray(c, cIdx + 7 * ldc); c71.intoArray(c, cIdx + 7 * ldc + L);
+            c00.intoArray(c, cIdx + 0 * ldc); c01.intoArray(c, cIdx + 0 * ldc + L); c02.intoArray(c, cIdx + 0 * ldc + 2 * L); c03.intoArray(c, cIdx + 0 * ldc + 3 * L);
+            c10.intoArray(c, cIdx + 1 * ldc); c11.intoArray(c, cIdx + 1 * ldc + L); c12.intoArray(c, cIdx + 1 * ldc + 2 * L); c13.intoArray(c, cIdx + 1 * ldc + 3 * L);
+            c20.intoArray(c, cIdx + 2 * ldc); c21.intoArray(c, cIdx + 2 * ldc + L); c22.intoArray(c, cIdx + 2 * ldc + 2 * L); c23.intoArray(c, cIdx + 2 * ldc + 3 * L);
+            c30.intoArray(c, cIdx + 3 * ldc); c31.intoArray(c, cIdx + 3 * ldc + L); c32.intoArray(c, cIdx + 3 * ldc + 2 * L); c33.intoArray(c, cIdx + 3 * ldc + 3 * L);
+            c40.intoArray(c, cIdx + 4 * ldc); c41.intoArray(c, cIdx + 4 * ldc + L); c42.intoArray(c, cIdx + 4 * ldc + 2 * L); c43.intoArray(c, cIdx + 4 * ldc + 3 * L);
+            c50.intoArray(c, cIdx + 5 * ldc); c51.intoArray(c, cIdx + 5 * ldc + L); c52.intoArray(c, cIdx + 5 * ldc + 2 * L); c53.intoArray(c, cIdx + 5 * ldc + 3 * L);
             return;
         }
         // edge tile: spill to tmp[MR*NR], then write the valid part
-        c00.intoArray(tmp, 0 * NR); c01.intoArray(tmp, 0 * NR + L);
-        c10.intoArray(tmp, 1 * NR); c11.intoArray(tmp, 1 * NR + L);
-        c20.intoArray(tmp, 2 * NR); c21.intoArray(tmp, 2 * NR + L);
-        c30.intoArray(tmp, 3 * NR); c31.intoArray(tmp, 3 * NR + L);
-        c40.intoArray(tmp, 4 * NR); c41.intoArray(tmp, 4 * NR + L);
-        c50.intoArray(tmp, 5 * NR); c51.intoArray(tmp, 5 * NR + L);
-        c60.intoArray(tmp, 6 * NR); c61.intoArray(tmp, 6 * NR + L);
-        c70.intoArray(tmp, 7 * NR); c71.intoArray(tmp, 7 * NR + L);
+        c00.intoArray(tmp, 0 * NR); c01.intoArray(tmp, 0 * NR + L); c02.intoArray(tmp, 0 * NR + 2 * L); c03.intoArray(tmp, 0 * NR + 3 * L);
+        c10.intoArray(tmp, 1 * NR); c11.intoArray(tmp, 1 * NR + L); c12.intoArray(tmp, 1 * NR + 2 * L); c13.intoArray(tmp, 1 * NR + 3 * L);
+        c20.intoArray(tmp, 2 * NR); c21.intoArray(tmp, 2 * NR + L); c22.intoArray(tmp, 2 * NR + 2 * L); c23.intoArray(tmp, 2 * NR + 3 * L);
+        c30.intoArray(tmp, 3 * NR); c31.intoArray(tmp, 3 * NR + L); c32.intoArray(tmp, 3 * NR + 2 * L); c33.intoArray(tmp, 3 * NR + 3 * L);
+        c40.intoArray(tmp, 4 * NR); c41.intoArray(tmp, 4 * NR + L); c42.intoArray(tmp, 4 * NR + 2 * L); c43.intoArray(tmp, 4 * NR + 3 * L);
+        c50.intoArray(tmp, 5 * NR); c51.intoArray(tmp, 5 * NR + L); c52.intoArray(tmp, 5 * NR + 2 * L); c53.intoArray(tmp, 5 * NR + 3 * L);
         storeEdge(tmp, c, cIdx, ldc, acc, rows, cols);
     }
 

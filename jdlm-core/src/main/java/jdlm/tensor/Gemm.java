@@ -38,15 +38,11 @@ public final class Gemm {
      */
     private static final int MR = 6;
     private static final int NR = 4 * L;
-    /** K block: the packed B block (NC×KC) stays in L2, an A micro-panel (MR×KC) in L1. */
-    private static final int KC = Integer.getInteger("jdlm.gemm.kc", 256);
-    /** Rows of op(A) swept per packed B block. */
-    private static final int MC = Integer.getInteger("jdlm.gemm.mc", 192);
-    /** Widest column range one task packs (KC×NC floats, 256 KiB, in L2). */
-    private static final int NC = Integer.getInteger("jdlm.gemm.nc", 256);
-    /** Loop order inside a block: true = A micro-panel outer (in L1), B slivers inner (from L2). */
-    /** Whether a transposed A is packed (true) or read in place (MR adjacent floats per step). */
-    private static final boolean PACK_A = "true".equals(System.getProperty("jdlm.gemm.packa", "false"));
+    /** K block: an A micro-panel (MR×KC, 12 KiB) stays in L1, the packed B block (NC×KC) in L2. */
+    private static final int KC = 512;
+    private static final int KC_T = 256;
+    /** Columns of op(B) packed per block (KC×NC floats, 512 KiB, in L2). */
+    private static final int NC = 256;
     /** Lane l ↔ lane l^d, and the lanes with bit d set: the butterfly of the in-register transpose. */
     private static final jdk.incubator.vector.VectorShuffle<Float> X8 = jdk.incubator.vector.VectorShuffle.fromOp(S, l -> (l ^ 8) % L),
             X4 = jdk.incubator.vector.VectorShuffle.fromOp(S, l -> (l ^ 4) % L), X2 = jdk.incubator.vector.VectorShuffle.fromOp(S, l -> (l ^ 2) % L),
@@ -54,10 +50,6 @@ public final class Gemm {
     private static final jdk.incubator.vector.VectorMask<Float> M8 = jdk.incubator.vector.VectorMask.fromLong(S, 0xFF00L),
             M4 = jdk.incubator.vector.VectorMask.fromLong(S, 0xF0F0F0F0F0F0F0F0L), M2 = jdk.incubator.vector.VectorMask.fromLong(S, 0xCCCCCCCCCCCCCCCCL),
             M1 = jdk.incubator.vector.VectorMask.fromLong(S, 0xAAAAAAAAAAAAAAAAL);
-    private static final boolean NOPACK = Boolean.getBoolean("jdlm.gemm.nopack");
-    private static final int PACK_MODE = Integer.getInteger("jdlm.gemm.packmode", 3);
-    private static final int[] SCATTER = java.util.stream.IntStream.range(0, L).map(q -> q * NR).toArray();
-    private static final boolean A_OUTER = !"false".equals(System.getProperty("jdlm.gemm.aouter", "true"));
     /** Below this many multiply-adds a plain loop beats packing. */
     private static final long SMALL_MACS = 8 * 8 * 64;
     /** Below this many multiply-adds one thread beats handing work to the pool. */
@@ -65,8 +57,7 @@ public final class Gemm {
 
     /** Per-thread packing buffers, reused across calls: no allocation per multiply. */
     private static final class Buffers {
-        final float[] ap = new float[(MC + MR) * KC];
-        final float[] bp = new float[(NC + NR) * KC];
+        final float[] bp = new float[NC * KC];
         final float[] tmp = new float[MR * NR];
     }
 
@@ -139,17 +130,27 @@ public final class Gemm {
     static void blocked(boolean transA, boolean transB, int m, int n, int k,
                         float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                         float[] c, int cOff, int ldc, boolean accumulate, ThreadPool pool) {
-        // Tasks split N first: each task packs its columns of op(B) once and sweeps all of M, so B
-        // (the weights, whose packing transposes them) is packed exactly once per call. M is split
-        // too only when N alone gives too few tasks for the pool.
+        // C is cut into mTiles × nTiles tasks (4 per thread, so a core slowed by a neighbour hands
+        // work to the other). Every N tile reads all of its rows of A and every M tile packs all of
+        // its columns of B, so the split minimises that traffic, nTiles·m + mTiles·n: the forward
+        // at M=256 splits N (each weight column packed once), dW with M=1408 splits M too.
         int threads = pool == null ? 1 : pool.threads();
         int want = threads == 1 ? 1 : 4 * threads;
-        int nTiles = Math.max(ceilDiv(n, NC), Math.min(want, ceilDiv(n, NR)));
-        int nc = roundUp(ceilDiv(n, nTiles), NR);
-        nTiles = ceilDiv(n, nc);
-        int mTiles = Math.min(Math.max(1, want / nTiles), ceilDiv(m, MR));
-        int mc = roundUp(ceilDiv(m, mTiles), MR);
+        int maxM = ceilDiv(m, MR), maxN = ceilDiv(n, NR);
+        int mTiles = 1, nTiles = Math.min(want, maxN);
+        long best = Long.MAX_VALUE;
+        for (int mt = 1; mt <= Math.min(want, maxM); mt++) {
+            int nt = Math.min(ceilDiv(want, mt), maxN);
+            long traffic = (long) nt * m + (long) mt * n;
+            if (mt * nt >= Math.min(want, maxM * maxN) && traffic < best) {
+                best = traffic;
+                mTiles = mt;
+                nTiles = nt;
+            }
+        }
+        int mc = roundUp(ceilDiv(m, mTiles), MR), nc = roundUp(ceilDiv(n, nTiles), NR);
         mTiles = ceilDiv(m, mc);
+        nTiles = ceilDiv(n, nc);
         final int tileM = mc, tileN = nc, tilesN = nTiles;
         java.util.function.IntConsumer tile = t -> {
             int i0 = (t / tilesN) * tileM, j0 = (t % tilesN) * tileN;
@@ -164,60 +165,36 @@ public final class Gemm {
         }
     }
 
-    /** One tile of C: rows [i0, i0+mt), columns [j0, j0+nt), the whole of K in KC blocks. */
+    /**
+     * One tile of C, rows [i0, i0+mt) and columns [j0, j0+nt): for each NC×KC block of op(B), pack it
+     * once (L2), then for each MR-row micro-panel of op(A) (L1) run the micro-kernel over the
+     * block's NR-column slivers.
+     */
     private static void blockedTile(boolean transA, boolean transB, int i0, int mt, int j0, int nt, int k,
                                     float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                     float[] c, int cOff, int ldc, boolean accumulate, Buffers buf) {
-        float[] ap = buf.ap, bp = buf.bp, tmp = buf.tmp;
-        for (int pc = 0; pc < k; pc += KC) {
-            int kc = Math.min(KC, k - pc);
-            if (!NOPACK) packB(transB, b, bOff, ldb, j0, nt, pc, kc, bp);
-            boolean acc = accumulate || pc > 0;
-            for (int ic = 0; ic < mt; ic += MC) {
-                int mc = Math.min(MC, mt - ic);
-                // op(A) is read in place: row r, step p at a[aBase + r*rs + p*ks]. Row-major A gives MR
-                // row streams; a transposed A gives MR adjacent floats per step, optionally packed.
-                float[] aa;
-                int aBase, rs, ks, sliverStep;
-                if (!transA) {
-                    aa = a; aBase = aOff + (i0 + ic) * lda + pc; rs = lda; ks = 1; sliverStep = MR * lda;
-                } else if (!PACK_A) {
-                    aa = a; aBase = aOff + pc * lda + i0 + ic; rs = 1; ks = lda; sliverStep = MR;
-                } else {
-                    packA(a, aOff, lda, i0 + ic, mc, pc, kc, ap);
-                    aa = ap; aBase = 0; rs = 1; ks = MR; sliverStep = MR * kc;
-                }
-                if (A_OUTER) {
-                    for (int ir = 0, s = 0; ir < mc; ir += MR, s++) {
-                        int cRow = cOff + (i0 + ic + ir) * ldc + j0, rows = Math.min(MR, mc - ir);
-                        for (int jr = 0; jr < nt; jr += NR) {
-                            kernel(aa, aBase + s * sliverStep, rs, ks, bp, (jr / NR) * NR * kc, kc,
-                                    c, cRow + jr, ldc, acc, rows, Math.min(NR, nt - jr), tmp);
-                        }
-                    }
-                } else {
-                    for (int jr = 0; jr < nt; jr += NR) {
-                        int cols = Math.min(NR, nt - jr);
-                        int bBase = (jr / NR) * NR * kc;
-                        for (int ir = 0, s = 0; ir < mc; ir += MR, s++) {
-                            kernel(aa, aBase + s * sliverStep, rs, ks, bp, bBase, kc,
-                                    c, cOff + (i0 + ic + ir) * ldc + j0 + jr, ldc, acc, Math.min(MR, mc - ir), cols, tmp);
-                        }
+        float[] bp = buf.bp, tmp = buf.tmp;
+        // op(A) is read in place, row r and step p at a[aBase + r*rs + p*ks]: a row-major A gives MR
+        // row streams, a transposed A MR adjacent floats per step
+        int rs = transA ? 1 : lda, ks = transA ? lda : 1;
+        // a transposed A's micro-panel touches one cache line (and every few steps one page) per
+        // step: half the K block keeps those lines in L1
+        int kcMax = transA ? KC_T : KC;
+        for (int jc = 0; jc < nt; jc += NC) {
+            int nb = Math.min(NC, nt - jc);
+            for (int pc = 0; pc < k; pc += kcMax) {
+                int kc = Math.min(kcMax, k - pc);
+                packB(transB, b, bOff, ldb, j0 + jc, nb, pc, kc, bp);
+                boolean acc = accumulate || pc > 0;
+                for (int ir = 0; ir < mt; ir += MR) {
+                    int i = i0 + ir, rows = Math.min(MR, mt - ir);
+                    int aBase = aOff + (transA ? pc * lda + i : i * lda + pc);
+                    int cRow = cOff + i * ldc + j0 + jc;
+                    for (int jr = 0; jr < nb; jr += NR) {
+                        kernel(a, aBase, rs, ks, bp, jr * kc, kc, c, cRow + jr, ldc, acc, rows,
+                                Math.min(NR, nb - jr), tmp);
                     }
                 }
-            }
-        }
-    }
-
-    /** Packs op(A)[i0:i0+mc, p0:p0+kc] of a transposed A as MR-row slivers, {@code ap[s*MR*kc + p*MR + r]}. */
-    private static void packA(float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] ap) {
-        for (int s = 0, ir = 0; ir < mc; s++, ir += MR) {
-            int base = s * MR * kc;
-            int rows = Math.min(MR, mc - ir);
-            // op(A)[i][p] = a[aOff + p*lda + i]: MR contiguous floats per p
-            for (int p = 0; p < kc; p++) {
-                int src = aOff + (p0 + p) * lda + i0 + ir;
-                for (int r = 0; r < rows; r++) ap[base + p * MR + r] = a[src + r];
             }
         }
     }
@@ -229,26 +206,13 @@ public final class Gemm {
             int base = t * NR * kc;
             int cols = Math.min(NR, nc - jr);
             if (transB) { // op(B)[p][j] = b[bOff + j*ldb + p]: read rows of W, write interleaved
-                if (PACK_MODE == 3 && L == 16 && cols == NR) {
+                if (L == 16 && cols == NR) {
                     packTransposed16(b, bOff + (j0 + jr) * ldb + p0, ldb, kc, bp, base);
                     continue;
                 }
-                int pv = PACK_MODE == 0 ? 0 : kc - kc % L;
-                // L steps at a time: the L rows of bp being written (L×NR floats) stay in L1
-                for (int p = 0; p < pv; p += L) {
-                    int dst = base + p * NR;
-                    for (int j = 0; j < cols; j++) {
-                        int src = bOff + (j0 + jr + j) * ldb + p0 + p;
-                        if (PACK_MODE == 2) {
-                            FloatVector.fromArray(S, b, src).intoArray(bp, dst + j, SCATTER, 0);
-                        } else {
-                            for (int q = 0; q < L; q++) bp[dst + q * NR + j] = b[src + q];
-                        }
-                    }
-                }
                 for (int j = 0; j < cols; j++) {
                     int src = bOff + (j0 + jr + j) * ldb + p0;
-                    for (int p = pv; p < kc; p++) bp[base + p * NR + j] = b[src + p];
+                    for (int p = 0; p < kc; p++) bp[base + p * NR + j] = b[src + p];
                 }
                 if (cols < NR) {
                     for (int p = 0; p < kc; p++) {

@@ -240,87 +240,92 @@ public final class Gemm {
 
     /**
      * {@code bp[base + p*NR + j] = b[src + j*ldb + p]} for j in [0, NR), p in [0, kc): one full sliver of
-     * a transposed B, 16×16 blocks at a time, each transposed in registers by four butterfly stages
-     * (lane l of row i swaps with lane l^d of row i^d, d = 8, 4, 2, 1: one rearrange and one blend per
-     * row and stage). Rows of W are read as 16 sequential streams. AVX-512 only (16 lanes).
+     * a transposed B, 16×16 blocks at a time transposed in registers. Rows of W are read as 16
+     * sequential streams. AVX-512 only (16 lanes).
      */
     private static void packTransposed16(float[] b, int src, int ldb, int kc, float[] bp, int base) {
         int pv = kc & ~15;
         for (int jb = 0; jb < NR; jb += 16) {
             int row = src + jb * ldb;
-            for (int p = 0; p < pv; p += 16) {
-                int o = row + p;
-                FloatVector r0 = FloatVector.fromArray(S, b, o);
-                FloatVector r1 = FloatVector.fromArray(S, b, o + 1 * ldb);
-                FloatVector r2 = FloatVector.fromArray(S, b, o + 2 * ldb);
-                FloatVector r3 = FloatVector.fromArray(S, b, o + 3 * ldb);
-                FloatVector r4 = FloatVector.fromArray(S, b, o + 4 * ldb);
-                FloatVector r5 = FloatVector.fromArray(S, b, o + 5 * ldb);
-                FloatVector r6 = FloatVector.fromArray(S, b, o + 6 * ldb);
-                FloatVector r7 = FloatVector.fromArray(S, b, o + 7 * ldb);
-                FloatVector r8 = FloatVector.fromArray(S, b, o + 8 * ldb);
-                FloatVector r9 = FloatVector.fromArray(S, b, o + 9 * ldb);
-                FloatVector r10 = FloatVector.fromArray(S, b, o + 10 * ldb);
-                FloatVector r11 = FloatVector.fromArray(S, b, o + 11 * ldb);
-                FloatVector r12 = FloatVector.fromArray(S, b, o + 12 * ldb);
-                FloatVector r13 = FloatVector.fromArray(S, b, o + 13 * ldb);
-                FloatVector r14 = FloatVector.fromArray(S, b, o + 14 * ldb);
-                FloatVector r15 = FloatVector.fromArray(S, b, o + 15 * ldb);
-                FloatVector t;
-                t = r0.blend(r8.rearrange(X8), M8); r8 = r0.rearrange(X8).blend(r8, M8); r0 = t;
-                t = r1.blend(r9.rearrange(X8), M8); r9 = r1.rearrange(X8).blend(r9, M8); r1 = t;
-                t = r2.blend(r10.rearrange(X8), M8); r10 = r2.rearrange(X8).blend(r10, M8); r2 = t;
-                t = r3.blend(r11.rearrange(X8), M8); r11 = r3.rearrange(X8).blend(r11, M8); r3 = t;
-                t = r4.blend(r12.rearrange(X8), M8); r12 = r4.rearrange(X8).blend(r12, M8); r4 = t;
-                t = r5.blend(r13.rearrange(X8), M8); r13 = r5.rearrange(X8).blend(r13, M8); r5 = t;
-                t = r6.blend(r14.rearrange(X8), M8); r14 = r6.rearrange(X8).blend(r14, M8); r6 = t;
-                t = r7.blend(r15.rearrange(X8), M8); r15 = r7.rearrange(X8).blend(r15, M8); r7 = t;
-                t = r0.blend(r4.rearrange(X4), M4); r4 = r0.rearrange(X4).blend(r4, M4); r0 = t;
-                t = r1.blend(r5.rearrange(X4), M4); r5 = r1.rearrange(X4).blend(r5, M4); r1 = t;
-                t = r2.blend(r6.rearrange(X4), M4); r6 = r2.rearrange(X4).blend(r6, M4); r2 = t;
-                t = r3.blend(r7.rearrange(X4), M4); r7 = r3.rearrange(X4).blend(r7, M4); r3 = t;
-                t = r8.blend(r12.rearrange(X4), M4); r12 = r8.rearrange(X4).blend(r12, M4); r8 = t;
-                t = r9.blend(r13.rearrange(X4), M4); r13 = r9.rearrange(X4).blend(r13, M4); r9 = t;
-                t = r10.blend(r14.rearrange(X4), M4); r14 = r10.rearrange(X4).blend(r14, M4); r10 = t;
-                t = r11.blend(r15.rearrange(X4), M4); r15 = r11.rearrange(X4).blend(r15, M4); r11 = t;
-                t = r0.blend(r2.rearrange(X2), M2); r2 = r0.rearrange(X2).blend(r2, M2); r0 = t;
-                t = r1.blend(r3.rearrange(X2), M2); r3 = r1.rearrange(X2).blend(r3, M2); r1 = t;
-                t = r4.blend(r6.rearrange(X2), M2); r6 = r4.rearrange(X2).blend(r6, M2); r4 = t;
-                t = r5.blend(r7.rearrange(X2), M2); r7 = r5.rearrange(X2).blend(r7, M2); r5 = t;
-                t = r8.blend(r10.rearrange(X2), M2); r10 = r8.rearrange(X2).blend(r10, M2); r8 = t;
-                t = r9.blend(r11.rearrange(X2), M2); r11 = r9.rearrange(X2).blend(r11, M2); r9 = t;
-                t = r12.blend(r14.rearrange(X2), M2); r14 = r12.rearrange(X2).blend(r14, M2); r12 = t;
-                t = r13.blend(r15.rearrange(X2), M2); r15 = r13.rearrange(X2).blend(r15, M2); r13 = t;
-                t = r0.blend(r1.rearrange(X1), M1); r1 = r0.rearrange(X1).blend(r1, M1); r0 = t;
-                t = r2.blend(r3.rearrange(X1), M1); r3 = r2.rearrange(X1).blend(r3, M1); r2 = t;
-                t = r4.blend(r5.rearrange(X1), M1); r5 = r4.rearrange(X1).blend(r5, M1); r4 = t;
-                t = r6.blend(r7.rearrange(X1), M1); r7 = r6.rearrange(X1).blend(r7, M1); r6 = t;
-                t = r8.blend(r9.rearrange(X1), M1); r9 = r8.rearrange(X1).blend(r9, M1); r8 = t;
-                t = r10.blend(r11.rearrange(X1), M1); r11 = r10.rearrange(X1).blend(r11, M1); r10 = t;
-                t = r12.blend(r13.rearrange(X1), M1); r13 = r12.rearrange(X1).blend(r13, M1); r12 = t;
-                t = r14.blend(r15.rearrange(X1), M1); r15 = r14.rearrange(X1).blend(r15, M1); r14 = t;
-                int d = base + p * NR + jb;
-                r0.intoArray(bp, d + 0 * NR);
-                r1.intoArray(bp, d + 1 * NR);
-                r2.intoArray(bp, d + 2 * NR);
-                r3.intoArray(bp, d + 3 * NR);
-                r4.intoArray(bp, d + 4 * NR);
-                r5.intoArray(bp, d + 5 * NR);
-                r6.intoArray(bp, d + 6 * NR);
-                r7.intoArray(bp, d + 7 * NR);
-                r8.intoArray(bp, d + 8 * NR);
-                r9.intoArray(bp, d + 9 * NR);
-                r10.intoArray(bp, d + 10 * NR);
-                r11.intoArray(bp, d + 11 * NR);
-                r12.intoArray(bp, d + 12 * NR);
-                r13.intoArray(bp, d + 13 * NR);
-                r14.intoArray(bp, d + 14 * NR);
-                r15.intoArray(bp, d + 15 * NR);
-            }
+            for (int p = 0; p < pv; p += 16) transpose16(b, row + p, ldb, bp, base + p * NR + jb);
             for (int j = 0; j < 16; j++) {
                 for (int p = pv; p < kc; p++) bp[base + p * NR + jb + j] = b[row + j * ldb + p];
             }
         }
+    }
+
+    /**
+     * One 16×16 block: {@code bp[d + q*NR + j] = b[o + j*ldb + q]}, four butterfly stages (lane l of
+     * row i swaps with lane l^d of row i^d, d = 8, 4, 2, 1: one rearrange and one blend per row and
+     * stage). A method per block on purpose: its invocation count, not a rarely taken loop back
+     * edge, gets it compiled, so the first products after start-up are not stuck in the interpreter.
+     */
+    private static void transpose16(float[] b, int o, int ldb, float[] bp, int d) {
+        FloatVector r0 = FloatVector.fromArray(S, b, o);
+        FloatVector r1 = FloatVector.fromArray(S, b, o + 1 * ldb);
+        FloatVector r2 = FloatVector.fromArray(S, b, o + 2 * ldb);
+        FloatVector r3 = FloatVector.fromArray(S, b, o + 3 * ldb);
+        FloatVector r4 = FloatVector.fromArray(S, b, o + 4 * ldb);
+        FloatVector r5 = FloatVector.fromArray(S, b, o + 5 * ldb);
+        FloatVector r6 = FloatVector.fromArray(S, b, o + 6 * ldb);
+        FloatVector r7 = FloatVector.fromArray(S, b, o + 7 * ldb);
+        FloatVector r8 = FloatVector.fromArray(S, b, o + 8 * ldb);
+        FloatVector r9 = FloatVector.fromArray(S, b, o + 9 * ldb);
+        FloatVector r10 = FloatVector.fromArray(S, b, o + 10 * ldb);
+        FloatVector r11 = FloatVector.fromArray(S, b, o + 11 * ldb);
+        FloatVector r12 = FloatVector.fromArray(S, b, o + 12 * ldb);
+        FloatVector r13 = FloatVector.fromArray(S, b, o + 13 * ldb);
+        FloatVector r14 = FloatVector.fromArray(S, b, o + 14 * ldb);
+        FloatVector r15 = FloatVector.fromArray(S, b, o + 15 * ldb);
+        FloatVector t;
+        t = r0.blend(r8.rearrange(X8), M8); r8 = r0.rearrange(X8).blend(r8, M8); r0 = t;
+        t = r1.blend(r9.rearrange(X8), M8); r9 = r1.rearrange(X8).blend(r9, M8); r1 = t;
+        t = r2.blend(r10.rearrange(X8), M8); r10 = r2.rearrange(X8).blend(r10, M8); r2 = t;
+        t = r3.blend(r11.rearrange(X8), M8); r11 = r3.rearrange(X8).blend(r11, M8); r3 = t;
+        t = r4.blend(r12.rearrange(X8), M8); r12 = r4.rearrange(X8).blend(r12, M8); r4 = t;
+        t = r5.blend(r13.rearrange(X8), M8); r13 = r5.rearrange(X8).blend(r13, M8); r5 = t;
+        t = r6.blend(r14.rearrange(X8), M8); r14 = r6.rearrange(X8).blend(r14, M8); r6 = t;
+        t = r7.blend(r15.rearrange(X8), M8); r15 = r7.rearrange(X8).blend(r15, M8); r7 = t;
+        t = r0.blend(r4.rearrange(X4), M4); r4 = r0.rearrange(X4).blend(r4, M4); r0 = t;
+        t = r1.blend(r5.rearrange(X4), M4); r5 = r1.rearrange(X4).blend(r5, M4); r1 = t;
+        t = r2.blend(r6.rearrange(X4), M4); r6 = r2.rearrange(X4).blend(r6, M4); r2 = t;
+        t = r3.blend(r7.rearrange(X4), M4); r7 = r3.rearrange(X4).blend(r7, M4); r3 = t;
+        t = r8.blend(r12.rearrange(X4), M4); r12 = r8.rearrange(X4).blend(r12, M4); r8 = t;
+        t = r9.blend(r13.rearrange(X4), M4); r13 = r9.rearrange(X4).blend(r13, M4); r9 = t;
+        t = r10.blend(r14.rearrange(X4), M4); r14 = r10.rearrange(X4).blend(r14, M4); r10 = t;
+        t = r11.blend(r15.rearrange(X4), M4); r15 = r11.rearrange(X4).blend(r15, M4); r11 = t;
+        t = r0.blend(r2.rearrange(X2), M2); r2 = r0.rearrange(X2).blend(r2, M2); r0 = t;
+        t = r1.blend(r3.rearrange(X2), M2); r3 = r1.rearrange(X2).blend(r3, M2); r1 = t;
+        t = r4.blend(r6.rearrange(X2), M2); r6 = r4.rearrange(X2).blend(r6, M2); r4 = t;
+        t = r5.blend(r7.rearrange(X2), M2); r7 = r5.rearrange(X2).blend(r7, M2); r5 = t;
+        t = r8.blend(r10.rearrange(X2), M2); r10 = r8.rearrange(X2).blend(r10, M2); r8 = t;
+        t = r9.blend(r11.rearrange(X2), M2); r11 = r9.rearrange(X2).blend(r11, M2); r9 = t;
+        t = r12.blend(r14.rearrange(X2), M2); r14 = r12.rearrange(X2).blend(r14, M2); r12 = t;
+        t = r13.blend(r15.rearrange(X2), M2); r15 = r13.rearrange(X2).blend(r15, M2); r13 = t;
+        t = r0.blend(r1.rearrange(X1), M1); r1 = r0.rearrange(X1).blend(r1, M1); r0 = t;
+        t = r2.blend(r3.rearrange(X1), M1); r3 = r2.rearrange(X1).blend(r3, M1); r2 = t;
+        t = r4.blend(r5.rearrange(X1), M1); r5 = r4.rearrange(X1).blend(r5, M1); r4 = t;
+        t = r6.blend(r7.rearrange(X1), M1); r7 = r6.rearrange(X1).blend(r7, M1); r6 = t;
+        t = r8.blend(r9.rearrange(X1), M1); r9 = r8.rearrange(X1).blend(r9, M1); r8 = t;
+        t = r10.blend(r11.rearrange(X1), M1); r11 = r10.rearrange(X1).blend(r11, M1); r10 = t;
+        t = r12.blend(r13.rearrange(X1), M1); r13 = r12.rearrange(X1).blend(r13, M1); r12 = t;
+        t = r14.blend(r15.rearrange(X1), M1); r15 = r14.rearrange(X1).blend(r15, M1); r14 = t;
+        r0.intoArray(bp, d + 0 * NR);
+        r1.intoArray(bp, d + 1 * NR);
+        r2.intoArray(bp, d + 2 * NR);
+        r3.intoArray(bp, d + 3 * NR);
+        r4.intoArray(bp, d + 4 * NR);
+        r5.intoArray(bp, d + 5 * NR);
+        r6.intoArray(bp, d + 6 * NR);
+        r7.intoArray(bp, d + 7 * NR);
+        r8.intoArray(bp, d + 8 * NR);
+        r9.intoArray(bp, d + 9 * NR);
+        r10.intoArray(bp, d + 10 * NR);
+        r11.intoArray(bp, d + 11 * NR);
+        r12.intoArray(bp, d + 12 * NR);
+        r13.intoArray(bp, d + 13 * NR);
+        r14.intoArray(bp, d + 14 * NR);
+        r15.intoArray(bp, d + 15 * NR);
     }
 
     /**

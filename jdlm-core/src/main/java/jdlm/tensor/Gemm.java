@@ -1,7 +1,8 @@
 package jdlm.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -15,13 +16,18 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Leading dimensions are row strides: A is addressed {@code a[aOff + row*lda + col]} in its
  * stored (untransposed) shape, likewise B and C.
  *
- * <p>How (the Goto/BLIS scheme): C is cut into column tiles (rows too when N alone gives too few),
- * which run in parallel on the {@link ThreadPool}. Inside a tile, K is cut into blocks of {@code KC};
- * for each block the tile's columns of op(B) are packed once into slivers of {@code NR} columns
- * (packing absorbs the transpose and zero-pads the edges), then the register-blocked micro-kernel
- * computes every {@code MR×NR} sub-tile with the B sliver held in L1. op(A) is read in place when A
- * is row-major (MR row streams; edge rows repeat the last valid row and are not stored) and packed
- * into MR-row slivers only when transposed.
+ * <p>How (the Goto/BLIS scheme): C is cut into tiles that run in parallel on the {@link ThreadPool},
+ * split between M and N so that the re-reading of A (once per column tile) and the packing of B (once
+ * per row tile) cost least. Inside a tile, op(B) is packed in {@code NC×KC} blocks (L2) into slivers
+ * of {@code NR} columns — packing absorbs the transpose of {@code W[N,K]}, 16×16 blocks at a time in
+ * registers, and zero-pads the edges. For each block every {@code MR}-row micro-panel of op(A) (L1)
+ * meets every sliver in the register-blocked micro-kernel. op(A) is never packed: a row-major A is
+ * read as MR row streams, a transposed A as MR adjacent floats per step; edge rows repeat the last
+ * valid row and are not stored.
+ *
+ * <p>Determinism: every element of C is one FMA chain per K block in a fixed order, added to C block
+ * after block; the tiling depends only on the shape and the pool size, so the same call gives the
+ * same bits, compiled or interpreted, on any pool of the same size.
  * One-row products ({@code m == 1}, AR decode) and one-column products skip packing: they are
  * memory-bound dot products streamed over the matrix rows.
  */
@@ -40,16 +46,20 @@ public final class Gemm {
     private static final int NR = 4 * L;
     /** K block: an A micro-panel (MR×KC, 12 KiB) stays in L1, the packed B block (NC×KC) in L2. */
     private static final int KC = 512;
+    /**
+     * K block for a transposed A: its micro-panel touches one cache line per step (and a new page
+     * every few steps), and 256 steps of it still fit L1 and the TLB.
+     */
     private static final int KC_T = 256;
     /** Columns of op(B) packed per block (KC×NC floats, 512 KiB, in L2). */
     private static final int NC = 256;
     /** Lane l ↔ lane l^d, and the lanes with bit d set: the butterfly of the in-register transpose. */
-    private static final jdk.incubator.vector.VectorShuffle<Float> X8 = jdk.incubator.vector.VectorShuffle.fromOp(S, l -> (l ^ 8) % L),
-            X4 = jdk.incubator.vector.VectorShuffle.fromOp(S, l -> (l ^ 4) % L), X2 = jdk.incubator.vector.VectorShuffle.fromOp(S, l -> (l ^ 2) % L),
-            X1 = jdk.incubator.vector.VectorShuffle.fromOp(S, l -> (l ^ 1) % L);
-    private static final jdk.incubator.vector.VectorMask<Float> M8 = jdk.incubator.vector.VectorMask.fromLong(S, 0xFF00L),
-            M4 = jdk.incubator.vector.VectorMask.fromLong(S, 0xF0F0F0F0F0F0F0F0L), M2 = jdk.incubator.vector.VectorMask.fromLong(S, 0xCCCCCCCCCCCCCCCCL),
-            M1 = jdk.incubator.vector.VectorMask.fromLong(S, 0xAAAAAAAAAAAAAAAAL);
+    private static final VectorShuffle<Float> X8 = VectorShuffle.fromOp(S, l -> (l ^ 8) % L),
+            X4 = VectorShuffle.fromOp(S, l -> (l ^ 4) % L), X2 = VectorShuffle.fromOp(S, l -> (l ^ 2) % L),
+            X1 = VectorShuffle.fromOp(S, l -> (l ^ 1) % L);
+    private static final VectorMask<Float> M8 = VectorMask.fromLong(S, 0xFF00L),
+            M4 = VectorMask.fromLong(S, 0xF0F0L), M2 = VectorMask.fromLong(S, 0xCCCCL),
+            M1 = VectorMask.fromLong(S, 0xAAAAL);
     /** Below this many multiply-adds a plain loop beats packing. */
     private static final long SMALL_MACS = 8 * 8 * 64;
     /** Below this many multiply-adds one thread beats handing work to the pool. */

@@ -201,8 +201,12 @@ public final class Gemm {
                     int aBase = aOff + (transA ? pc * lda + i : i * lda + pc);
                     int cRow = cOff + i * ldc + j0 + jc;
                     for (int jr = 0; jr < nb; jr += NR) {
-                        kernel(a, aBase, rs, ks, bp, jr * kc, kc, c, cRow + jr, ldc, acc, rows,
-                                Math.min(NR, nb - jr), tmp);
+                        int cols = Math.min(NR, nb - jr);
+                        if (cols <= L) { // a last sliver of at most one vector (N = 259): a quarter of the work
+                            kernelNarrow(a, aBase, rs, ks, bp, jr * kc, kc, c, cRow + jr, ldc, acc, rows, cols, tmp);
+                        } else {
+                            kernel(a, aBase, rs, ks, bp, jr * kc, kc, c, cRow + jr, ldc, acc, rows, cols, tmp);
+                        }
                     }
                 }
             }
@@ -396,6 +400,36 @@ public final class Gemm {
         c30.intoArray(tmp, 3 * NR); c31.intoArray(tmp, 3 * NR + L); c32.intoArray(tmp, 3 * NR + 2 * L); c33.intoArray(tmp, 3 * NR + 3 * L);
         c40.intoArray(tmp, 4 * NR); c41.intoArray(tmp, 4 * NR + L); c42.intoArray(tmp, 4 * NR + 2 * L); c43.intoArray(tmp, 4 * NR + 3 * L);
         c50.intoArray(tmp, 5 * NR); c51.intoArray(tmp, 5 * NR + L); c52.intoArray(tmp, 5 * NR + 2 * L); c53.intoArray(tmp, 5 * NR + 3 * L);
+        storeEdge(tmp, c, cIdx, ldc, acc, rows, cols);
+    }
+
+    /** {@link #kernel} for a sliver whose valid columns fit one vector: 6×(1 vector), edge store only. */
+    private static void kernelNarrow(float[] a, int aBase, int rs, int ks, float[] bp, int bBase, int kc,
+                                     float[] c, int cIdx, int ldc, boolean acc, int rows, int cols, float[] tmp) {
+        final int a0 = aBase + Math.min(0, rows - 1) * rs;
+        final int a1 = aBase + Math.min(1, rows - 1) * rs;
+        final int a2 = aBase + Math.min(2, rows - 1) * rs;
+        final int a3 = aBase + Math.min(3, rows - 1) * rs;
+        final int a4 = aBase + Math.min(4, rows - 1) * rs;
+        final int a5 = aBase + Math.min(5, rows - 1) * rs;
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ao = p * ks;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bBase + p * NR);
+            c0 = FloatVector.broadcast(S, a[a0 + ao]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + ao]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[a2 + ao]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[a3 + ao]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, a[a4 + ao]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, a[a5 + ao]).fma(b0, c5);
+        }
+        c0.intoArray(tmp, 0 * NR);
+        c1.intoArray(tmp, 1 * NR);
+        c2.intoArray(tmp, 2 * NR);
+        c3.intoArray(tmp, 3 * NR);
+        c4.intoArray(tmp, 4 * NR);
+        c5.intoArray(tmp, 5 * NR);
         storeEdge(tmp, c, cIdx, ldc, acc, rows, cols);
     }
 

@@ -92,6 +92,7 @@ class GemmTest {
         check(false, false, 1000, 40, 70, 0, true, 12);    // tall
         check(true, false, 20, 1100, 90, 1, false, 13);    // wide
         check(true, true, 140, 260, 530, 17, true, 14);
+        check(false, true, 70, 259, 90, 2, true, 15);    // a last sliver of 3 columns (the narrow kernel)
     }
 
     @Test

@@ -106,6 +106,17 @@ public final class BenchKernelsCommand implements Callable<Integer> {
             out.put("bandwidth_gbps_t" + t, bw[i]);
         }
 
+        // Warm the JIT on every shape first: Vector API code runs ~100x slower until C2 compiles it,
+        // and the first shape timed would otherwise pay for the compilation of every kernel.
+        progress("JIT warm-up");
+        for (int[] shape : SHAPES) {
+            int m = shape[0], k = shape[1], n = shape[2];
+            float[] x = random(m * k, 1), w = random(n * k, 2), y = new float[m * n];
+            ThreadPool pool = pools[0];
+            long end = System.nanoTime() + (long) (2 * warmSeconds * 1e9);
+            while (System.nanoTime() < end) Gemm.gemm(pool, false, true, m, n, k, x, 0, k, w, 0, k, y, 0, n, false);
+        }
+
         for (int[] shape : SHAPES) {
             int m = shape[0], k = shape[1], n = shape[2];
             String key = "gemm_" + m + "x" + k + "x" + n;

@@ -1,7 +1,8 @@
 package jdlm.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -15,13 +16,18 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Leading dimensions are row strides: A is addressed {@code a[aOff + row*lda + col]} in its
  * stored (untransposed) shape, likewise B and C.
  *
- * <p>How (the Goto/BLIS scheme): C is cut into column tiles (rows too when N alone gives too few),
- * which run in parallel on the {@link ThreadPool}. Inside a tile, K is cut into blocks of {@code KC};
- * for each block the tile's columns of op(B) are packed once into slivers of {@code NR} columns
- * (packing absorbs the transpose and zero-pads the edges), then the register-blocked micro-kernel
- * computes every {@code MR×NR} sub-tile with the B sliver held in L1. op(A) is read in place when A
- * is row-major (MR row streams; edge rows repeat the last valid row and are not stored) and packed
- * into MR-row slivers only when transposed.
+ * <p>How (the Goto/BLIS scheme): C is cut into tiles that run in parallel on the {@link ThreadPool},
+ * split between M and N so that the re-reading of A (once per column tile) and the packing of B (once
+ * per row tile) cost least. Inside a tile, op(B) is packed in {@code NC×KC} blocks (L2) into slivers
+ * of {@code NR} columns — packing absorbs the transpose of {@code W[N,K]}, 16×16 blocks at a time in
+ * registers, and zero-pads the edges. For each block every {@code MR}-row micro-panel of op(A) (L1)
+ * meets every sliver in the register-blocked micro-kernel. op(A) is never packed: a row-major A is
+ * read as MR row streams, a transposed A as MR adjacent floats per step; edge rows repeat the last
+ * valid row and are not stored.
+ *
+ * <p>Determinism: every element of C is one FMA chain per K block in a fixed order, added to C block
+ * after block; the tiling depends only on the shape and the pool size, so the same call gives the
+ * same bits, compiled or interpreted, on any pool of the same size.
  * One-row products ({@code m == 1}, AR decode) and one-column products skip packing: they are
  * memory-bound dot products streamed over the matrix rows.
  */
@@ -31,15 +37,29 @@ public final class Gemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     /** Lanes per vector (16 with AVX-512). */
     private static final int L = S.length();
-    /** Micro-tile: MR rows of C by NR = 2 vectors of columns. */
-    private static final int MR = 8;
-    private static final int NR = 2 * L;
-    /** K block: one packed B sliver (KC×NR floats, 32 KiB with AVX-512) stays in L1. */
-    private static final int KC = Integer.getInteger("jdlm.gemm.kc", 256);
-    /** Rows of op(A) swept per packed B block; the A block (MC×KC) stays in L2. */
-    private static final int MC = Integer.getInteger("jdlm.gemm.mc", 192);
-    /** Widest column range one task packs (KC×NC floats, 256 KiB, in L2). */
-    private static final int NC = Integer.getInteger("jdlm.gemm.nc", 256);
+    /**
+     * Micro-tile: MR rows of C by NR = 4 vectors of columns. 24 accumulators + 4 B vectors + 1
+     * broadcast fit AVX-512's 32 registers, and each broadcast feeds 4 FMAs (an 8×2 tile feeds 2,
+     * and the broadcasts then compete with the FMAs for issue slots).
+     */
+    private static final int MR = 6;
+    private static final int NR = 4 * L;
+    /** K block: an A micro-panel (MR×KC, 12 KiB) stays in L1, the packed B block (NC×KC) in L2. */
+    private static final int KC = 512;
+    /**
+     * K block for a transposed A: its micro-panel touches one cache line per step (and a new page
+     * every few steps), and 256 steps of it still fit L1 and the TLB.
+     */
+    private static final int KC_T = 256;
+    /** Columns of op(B) packed per block (KC×NC floats, 512 KiB, in L2). */
+    private static final int NC = 256;
+    /** Lane l ↔ lane l^d, and the lanes with bit d set: the butterfly of the in-register transpose. */
+    private static final VectorShuffle<Float> X8 = VectorShuffle.fromOp(S, l -> (l ^ 8) % L),
+            X4 = VectorShuffle.fromOp(S, l -> (l ^ 4) % L), X2 = VectorShuffle.fromOp(S, l -> (l ^ 2) % L),
+            X1 = VectorShuffle.fromOp(S, l -> (l ^ 1) % L);
+    private static final VectorMask<Float> M8 = VectorMask.fromLong(S, 0xFF00L),
+            M4 = VectorMask.fromLong(S, 0xF0F0L), M2 = VectorMask.fromLong(S, 0xCCCCL),
+            M1 = VectorMask.fromLong(S, 0xAAAAL);
     /** Below this many multiply-adds a plain loop beats packing. */
     private static final long SMALL_MACS = 8 * 8 * 64;
     /** Below this many multiply-adds one thread beats handing work to the pool. */
@@ -47,8 +67,7 @@ public final class Gemm {
 
     /** Per-thread packing buffers, reused across calls: no allocation per multiply. */
     private static final class Buffers {
-        final float[] ap = new float[(MC + MR) * KC];
-        final float[] bp = new float[(NC + NR) * KC];
+        final float[] bp = new float[NC * KC];
         final float[] tmp = new float[MR * NR];
     }
 
@@ -121,17 +140,27 @@ public final class Gemm {
     static void blocked(boolean transA, boolean transB, int m, int n, int k,
                         float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                         float[] c, int cOff, int ldc, boolean accumulate, ThreadPool pool) {
-        // Tasks split N first: each task packs its columns of op(B) once and sweeps all of M, so B
-        // (the weights, whose packing transposes them) is packed exactly once per call. M is split
-        // too only when N alone gives too few tasks for the pool.
+        // C is cut into mTiles × nTiles tasks (4 per thread, so a core slowed by a neighbour hands
+        // work to the other). Every N tile reads all of its rows of A and every M tile packs all of
+        // its columns of B, so the split minimises that traffic, nTiles·m + mTiles·n: the forward
+        // at M=256 splits N (each weight column packed once), dW with M=1408 splits M too.
         int threads = pool == null ? 1 : pool.threads();
         int want = threads == 1 ? 1 : 4 * threads;
-        int nTiles = Math.max(ceilDiv(n, NC), Math.min(want, ceilDiv(n, NR)));
-        int nc = roundUp(ceilDiv(n, nTiles), NR);
-        nTiles = ceilDiv(n, nc);
-        int mTiles = Math.min(Math.max(1, want / nTiles), ceilDiv(m, MR));
-        int mc = roundUp(ceilDiv(m, mTiles), MR);
+        int maxM = ceilDiv(m, MR), maxN = ceilDiv(n, NR);
+        int mTiles = 1, nTiles = Math.min(want, maxN);
+        long best = Long.MAX_VALUE;
+        for (int mt = 1; mt <= Math.min(want, maxM); mt++) {
+            int nt = Math.min(ceilDiv(want, mt), maxN);
+            long traffic = (long) nt * m + (long) mt * n;
+            if (mt * nt >= Math.min(want, maxM * maxN) && traffic < best) {
+                best = traffic;
+                mTiles = mt;
+                nTiles = nt;
+            }
+        }
+        int mc = roundUp(ceilDiv(m, mTiles), MR), nc = roundUp(ceilDiv(n, nTiles), NR);
         mTiles = ceilDiv(m, mc);
+        nTiles = ceilDiv(n, nc);
         final int tileM = mc, tileN = nc, tilesN = nTiles;
         java.util.function.IntConsumer tile = t -> {
             int i0 = (t / tilesN) * tileM, j0 = (t % tilesN) * tileN;
@@ -146,49 +175,40 @@ public final class Gemm {
         }
     }
 
-    /** One tile of C: rows [i0, i0+mt), columns [j0, j0+nt), the whole of K in KC blocks. */
+    /**
+     * One tile of C, rows [i0, i0+mt) and columns [j0, j0+nt): for each NC×KC block of op(B), pack it
+     * once (L2), then for each MR-row micro-panel of op(A) (L1) run the micro-kernel over the
+     * block's NR-column slivers.
+     */
     private static void blockedTile(boolean transA, boolean transB, int i0, int mt, int j0, int nt, int k,
                                     float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                     float[] c, int cOff, int ldc, boolean accumulate, Buffers buf) {
-        float[] ap = buf.ap, bp = buf.bp, tmp = buf.tmp;
-        for (int pc = 0; pc < k; pc += KC) {
-            int kc = Math.min(KC, k - pc);
-            packB(transB, b, bOff, ldb, j0, nt, pc, kc, bp);
-            boolean acc = accumulate || pc > 0;
-            for (int ic = 0; ic < mt; ic += MC) {
-                int mc = Math.min(MC, mt - ic);
-                // op(A) rows are read in place when A is row-major (no packing); a transposed A is
-                // copied into MR-row slivers first, which is a contiguous copy
-                float[] aa;
-                int aBase, rs, ks, sliverStep;
-                if (!transA) {
-                    aa = a; aBase = aOff + (i0 + ic) * lda + pc; rs = lda; ks = 1; sliverStep = MR * lda;
-                } else {
-                    packA(a, aOff, lda, i0 + ic, mc, pc, kc, ap);
-                    aa = ap; aBase = 0; rs = 1; ks = MR; sliverStep = MR * kc;
-                }
-                // B sliver outer (stays in L1), A slivers inner (stream from L2)
-                for (int jr = 0; jr < nt; jr += NR) {
-                    int cols = Math.min(NR, nt - jr);
-                    int bBase = (jr / NR) * NR * kc;
-                    for (int ir = 0, s = 0; ir < mc; ir += MR, s++) {
-                        kernel(aa, aBase + s * sliverStep, rs, ks, bp, bBase, kc,
-                                c, cOff + (i0 + ic + ir) * ldc + j0 + jr, ldc, acc, Math.min(MR, mc - ir), cols, tmp);
+        float[] bp = buf.bp, tmp = buf.tmp;
+        // op(A) is read in place, row r and step p at a[aBase + r*rs + p*ks]: a row-major A gives MR
+        // row streams, a transposed A MR adjacent floats per step
+        int rs = transA ? 1 : lda, ks = transA ? lda : 1;
+        // a transposed A's micro-panel touches one cache line (and every few steps one page) per
+        // step: half the K block keeps those lines in L1
+        int kcMax = transA ? KC_T : KC;
+        for (int jc = 0; jc < nt; jc += NC) {
+            int nb = Math.min(NC, nt - jc);
+            for (int pc = 0; pc < k; pc += kcMax) {
+                int kc = Math.min(kcMax, k - pc);
+                packB(transB, b, bOff, ldb, j0 + jc, nb, pc, kc, bp);
+                boolean acc = accumulate || pc > 0;
+                for (int ir = 0; ir < mt; ir += MR) {
+                    int i = i0 + ir, rows = Math.min(MR, mt - ir);
+                    int aBase = aOff + (transA ? pc * lda + i : i * lda + pc);
+                    int cRow = cOff + i * ldc + j0 + jc;
+                    for (int jr = 0; jr < nb; jr += NR) {
+                        int cols = Math.min(NR, nb - jr);
+                        if (cols <= L) { // a last sliver of at most one vector (N = 259): a quarter of the work
+                            kernelNarrow(a, aBase, rs, ks, bp, jr * kc, kc, c, cRow + jr, ldc, acc, rows, cols, tmp);
+                        } else {
+                            kernel(a, aBase, rs, ks, bp, jr * kc, kc, c, cRow + jr, ldc, acc, rows, cols, tmp);
+                        }
                     }
                 }
-            }
-        }
-    }
-
-    /** Packs op(A)[i0:i0+mc, p0:p0+kc] of a transposed A as MR-row slivers, {@code ap[s*MR*kc + p*MR + r]}. */
-    private static void packA(float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] ap) {
-        for (int s = 0, ir = 0; ir < mc; s++, ir += MR) {
-            int base = s * MR * kc;
-            int rows = Math.min(MR, mc - ir);
-            // op(A)[i][p] = a[aOff + p*lda + i]: MR contiguous floats per p
-            for (int p = 0; p < kc; p++) {
-                int src = aOff + (p0 + p) * lda + i0 + ir;
-                for (int r = 0; r < rows; r++) ap[base + p * MR + r] = a[src + r];
             }
         }
     }
@@ -200,6 +220,10 @@ public final class Gemm {
             int base = t * NR * kc;
             int cols = Math.min(NR, nc - jr);
             if (transB) { // op(B)[p][j] = b[bOff + j*ldb + p]: read rows of W, write interleaved
+                if (L == 16 && cols == NR) {
+                    packTransposed16(b, bOff + (j0 + jr) * ldb + p0, ldb, kc, bp, base);
+                    continue;
+                }
                 for (int j = 0; j < cols; j++) {
                     int src = bOff + (j0 + jr + j) * ldb + p0;
                     for (int p = 0; p < kc; p++) bp[base + p * NR + j] = b[src + p];
@@ -211,9 +235,11 @@ public final class Gemm {
                 }
             } else if (cols == NR) { // op(B) row p: NR contiguous floats
                 for (int p = 0; p < kc; p++) {
-                    int src = bOff + (p0 + p) * ldb + j0 + jr;
-                    FloatVector.fromArray(S, b, src).intoArray(bp, base + p * NR);
-                    FloatVector.fromArray(S, b, src + L).intoArray(bp, base + p * NR + L);
+                    int src = bOff + (p0 + p) * ldb + j0 + jr, dst = base + p * NR;
+                    FloatVector.fromArray(S, b, src).intoArray(bp, dst);
+                    FloatVector.fromArray(S, b, src + L).intoArray(bp, dst + L);
+                    FloatVector.fromArray(S, b, src + 2 * L).intoArray(bp, dst + 2 * L);
+                    FloatVector.fromArray(S, b, src + 3 * L).intoArray(bp, dst + 3 * L);
                 }
             } else {
                 for (int p = 0; p < kc; p++) {
@@ -227,10 +253,99 @@ public final class Gemm {
     }
 
     /**
-     * The 8×(2 vectors) micro-kernel: 16 accumulators + 2 B vectors + 1 broadcast fit AVX-512's 32
-     * registers. {@code C[rows,cols] (+)= A[8,kc] · Bp[kc,NR]}, A read in place at {@code a[aBase + r*rs + p*ks]}
-     * (rows past {@code rows} repeat the last valid row and are not stored), B from one packed sliver
-     * ({@code bp[p*NR + j]}). One flat method on purpose:
+     * {@code bp[base + p*NR + j] = b[src + j*ldb + p]} for j in [0, NR), p in [0, kc): one full sliver of
+     * a transposed B, 16×16 blocks at a time transposed in registers. Rows of W are read as 16
+     * sequential streams. AVX-512 only (16 lanes).
+     */
+    private static void packTransposed16(float[] b, int src, int ldb, int kc, float[] bp, int base) {
+        int pv = kc & ~15;
+        for (int jb = 0; jb < NR; jb += 16) {
+            int row = src + jb * ldb;
+            for (int p = 0; p < pv; p += 16) transpose16(b, row + p, ldb, bp, base + p * NR + jb);
+            for (int j = 0; j < 16; j++) {
+                for (int p = pv; p < kc; p++) bp[base + p * NR + jb + j] = b[row + j * ldb + p];
+            }
+        }
+    }
+
+    /**
+     * One 16×16 block: {@code bp[d + q*NR + j] = b[o + j*ldb + q]}, four butterfly stages (lane l of
+     * row i swaps with lane l^d of row i^d, d = 8, 4, 2, 1: one rearrange and one blend per row and
+     * stage). A method per block on purpose: its invocation count, not a rarely taken loop back
+     * edge, gets it compiled, so the first products after start-up are not stuck in the interpreter.
+     */
+    private static void transpose16(float[] b, int o, int ldb, float[] bp, int d) {
+        FloatVector r0 = FloatVector.fromArray(S, b, o);
+        FloatVector r1 = FloatVector.fromArray(S, b, o + 1 * ldb);
+        FloatVector r2 = FloatVector.fromArray(S, b, o + 2 * ldb);
+        FloatVector r3 = FloatVector.fromArray(S, b, o + 3 * ldb);
+        FloatVector r4 = FloatVector.fromArray(S, b, o + 4 * ldb);
+        FloatVector r5 = FloatVector.fromArray(S, b, o + 5 * ldb);
+        FloatVector r6 = FloatVector.fromArray(S, b, o + 6 * ldb);
+        FloatVector r7 = FloatVector.fromArray(S, b, o + 7 * ldb);
+        FloatVector r8 = FloatVector.fromArray(S, b, o + 8 * ldb);
+        FloatVector r9 = FloatVector.fromArray(S, b, o + 9 * ldb);
+        FloatVector r10 = FloatVector.fromArray(S, b, o + 10 * ldb);
+        FloatVector r11 = FloatVector.fromArray(S, b, o + 11 * ldb);
+        FloatVector r12 = FloatVector.fromArray(S, b, o + 12 * ldb);
+        FloatVector r13 = FloatVector.fromArray(S, b, o + 13 * ldb);
+        FloatVector r14 = FloatVector.fromArray(S, b, o + 14 * ldb);
+        FloatVector r15 = FloatVector.fromArray(S, b, o + 15 * ldb);
+        FloatVector t;
+        t = r0.blend(r8.rearrange(X8), M8); r8 = r0.rearrange(X8).blend(r8, M8); r0 = t;
+        t = r1.blend(r9.rearrange(X8), M8); r9 = r1.rearrange(X8).blend(r9, M8); r1 = t;
+        t = r2.blend(r10.rearrange(X8), M8); r10 = r2.rearrange(X8).blend(r10, M8); r2 = t;
+        t = r3.blend(r11.rearrange(X8), M8); r11 = r3.rearrange(X8).blend(r11, M8); r3 = t;
+        t = r4.blend(r12.rearrange(X8), M8); r12 = r4.rearrange(X8).blend(r12, M8); r4 = t;
+        t = r5.blend(r13.rearrange(X8), M8); r13 = r5.rearrange(X8).blend(r13, M8); r5 = t;
+        t = r6.blend(r14.rearrange(X8), M8); r14 = r6.rearrange(X8).blend(r14, M8); r6 = t;
+        t = r7.blend(r15.rearrange(X8), M8); r15 = r7.rearrange(X8).blend(r15, M8); r7 = t;
+        t = r0.blend(r4.rearrange(X4), M4); r4 = r0.rearrange(X4).blend(r4, M4); r0 = t;
+        t = r1.blend(r5.rearrange(X4), M4); r5 = r1.rearrange(X4).blend(r5, M4); r1 = t;
+        t = r2.blend(r6.rearrange(X4), M4); r6 = r2.rearrange(X4).blend(r6, M4); r2 = t;
+        t = r3.blend(r7.rearrange(X4), M4); r7 = r3.rearrange(X4).blend(r7, M4); r3 = t;
+        t = r8.blend(r12.rearrange(X4), M4); r12 = r8.rearrange(X4).blend(r12, M4); r8 = t;
+        t = r9.blend(r13.rearrange(X4), M4); r13 = r9.rearrange(X4).blend(r13, M4); r9 = t;
+        t = r10.blend(r14.rearrange(X4), M4); r14 = r10.rearrange(X4).blend(r14, M4); r10 = t;
+        t = r11.blend(r15.rearrange(X4), M4); r15 = r11.rearrange(X4).blend(r15, M4); r11 = t;
+        t = r0.blend(r2.rearrange(X2), M2); r2 = r0.rearrange(X2).blend(r2, M2); r0 = t;
+        t = r1.blend(r3.rearrange(X2), M2); r3 = r1.rearrange(X2).blend(r3, M2); r1 = t;
+        t = r4.blend(r6.rearrange(X2), M2); r6 = r4.rearrange(X2).blend(r6, M2); r4 = t;
+        t = r5.blend(r7.rearrange(X2), M2); r7 = r5.rearrange(X2).blend(r7, M2); r5 = t;
+        t = r8.blend(r10.rearrange(X2), M2); r10 = r8.rearrange(X2).blend(r10, M2); r8 = t;
+        t = r9.blend(r11.rearrange(X2), M2); r11 = r9.rearrange(X2).blend(r11, M2); r9 = t;
+        t = r12.blend(r14.rearrange(X2), M2); r14 = r12.rearrange(X2).blend(r14, M2); r12 = t;
+        t = r13.blend(r15.rearrange(X2), M2); r15 = r13.rearrange(X2).blend(r15, M2); r13 = t;
+        t = r0.blend(r1.rearrange(X1), M1); r1 = r0.rearrange(X1).blend(r1, M1); r0 = t;
+        t = r2.blend(r3.rearrange(X1), M1); r3 = r2.rearrange(X1).blend(r3, M1); r2 = t;
+        t = r4.blend(r5.rearrange(X1), M1); r5 = r4.rearrange(X1).blend(r5, M1); r4 = t;
+        t = r6.blend(r7.rearrange(X1), M1); r7 = r6.rearrange(X1).blend(r7, M1); r6 = t;
+        t = r8.blend(r9.rearrange(X1), M1); r9 = r8.rearrange(X1).blend(r9, M1); r8 = t;
+        t = r10.blend(r11.rearrange(X1), M1); r11 = r10.rearrange(X1).blend(r11, M1); r10 = t;
+        t = r12.blend(r13.rearrange(X1), M1); r13 = r12.rearrange(X1).blend(r13, M1); r12 = t;
+        t = r14.blend(r15.rearrange(X1), M1); r15 = r14.rearrange(X1).blend(r15, M1); r14 = t;
+        r0.intoArray(bp, d + 0 * NR);
+        r1.intoArray(bp, d + 1 * NR);
+        r2.intoArray(bp, d + 2 * NR);
+        r3.intoArray(bp, d + 3 * NR);
+        r4.intoArray(bp, d + 4 * NR);
+        r5.intoArray(bp, d + 5 * NR);
+        r6.intoArray(bp, d + 6 * NR);
+        r7.intoArray(bp, d + 7 * NR);
+        r8.intoArray(bp, d + 8 * NR);
+        r9.intoArray(bp, d + 9 * NR);
+        r10.intoArray(bp, d + 10 * NR);
+        r11.intoArray(bp, d + 11 * NR);
+        r12.intoArray(bp, d + 12 * NR);
+        r13.intoArray(bp, d + 13 * NR);
+        r14.intoArray(bp, d + 14 * NR);
+        r15.intoArray(bp, d + 15 * NR);
+    }
+
+    /**
+     * The 6×(4 vectors) micro-kernel: {@code C[rows,cols] (+)= A[6,kc] · Bp[kc,NR]}, A read at
+     * {@code a[aBase + r*rs + p*ks]} (rows past {@code rows} repeat the last valid row and are not
+     * stored), B from one packed sliver ({@code bp[p*NR + j]}). One flat method on purpose:
      * vector-returning helpers that do not inline get boxed by C2.
      */
     private static void kernel(float[] a, int aBase, int rs, int ks, float[] bp, int bBase, int kc,
@@ -241,60 +356,80 @@ public final class Gemm {
         final int a3 = aBase + Math.min(3, rows - 1) * rs;
         final int a4 = aBase + Math.min(4, rows - 1) * rs;
         final int a5 = aBase + Math.min(5, rows - 1) * rs;
-        final int a6 = aBase + Math.min(6, rows - 1) * rs;
-        final int a7 = aBase + Math.min(7, rows - 1) * rs;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
-        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S), c33 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S), c43 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S), c53 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
             int ao = p * ks, bo = bBase + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bo);
             FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bo + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, bp, bo + 3 * L);
             FloatVector av;
-            av = FloatVector.broadcast(S, a[a0 + ao]); c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, a[a1 + ao]); c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, a[a2 + ao]); c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, a[a3 + ao]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, a[a4 + ao]); c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, a[a5 + ao]); c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
-            av = FloatVector.broadcast(S, a[a6 + ao]); c60 = av.fma(b0, c60); c61 = av.fma(b1, c61);
-            av = FloatVector.broadcast(S, a[a7 + ao]); c70 = av.fma(b0, c70); c71 = av.fma(b1, c71);
+            av = FloatVector.broadcast(S, a[a0 + ao]); c00 = av.fma(b0, c00); c01 = av.fma(b1, c01); c02 = av.fma(b2, c02); c03 = av.fma(b3, c03);
+            av = FloatVector.broadcast(S, a[a1 + ao]); c10 = av.fma(b0, c10); c11 = av.fma(b1, c11); c12 = av.fma(b2, c12); c13 = av.fma(b3, c13);
+            av = FloatVector.broadcast(S, a[a2 + ao]); c20 = av.fma(b0, c20); c21 = av.fma(b1, c21); c22 = av.fma(b2, c22); c23 = av.fma(b3, c23);
+            av = FloatVector.broadcast(S, a[a3 + ao]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31); c32 = av.fma(b2, c32); c33 = av.fma(b3, c33);
+            av = FloatVector.broadcast(S, a[a4 + ao]); c40 = av.fma(b0, c40); c41 = av.fma(b1, c41); c42 = av.fma(b2, c42); c43 = av.fma(b3, c43);
+            av = FloatVector.broadcast(S, a[a5 + ao]); c50 = av.fma(b0, c50); c51 = av.fma(b1, c51); c52 = av.fma(b2, c52); c53 = av.fma(b3, c53);
         }
         if (rows == MR && cols == NR) {
             if (acc) {
-                c00 = c00.add(FloatVector.fromArray(S, c, cIdx + 0 * ldc)); c01 = c01.add(FloatVector.fromArray(S, c, cIdx + 0 * ldc + L));
-                c10 = c10.add(FloatVector.fromArray(S, c, cIdx + 1 * ldc)); c11 = c11.add(FloatVector.fromArray(S, c, cIdx + 1 * ldc + L));
-                c20 = c20.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc)); c21 = c21.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc + L));
-                c30 = c30.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc)); c31 = c31.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc + L));
-                c40 = c40.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc)); c41 = c41.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc + L));
-                c50 = c50.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc)); c51 = c51.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc + L));
-                c60 = c60.add(FloatVector.fromArray(S, c, cIdx + 6 * ldc)); c61 = c61.add(FloatVector.fromArray(S, c, cIdx + 6 * ldc + L));
-                c70 = c70.add(FloatVector.fromArray(S, c, cIdx + 7 * ldc)); c71 = c71.add(FloatVector.fromArray(S, c, cIdx + 7 * ldc + L));
+                c00 = c00.add(FloatVector.fromArray(S, c, cIdx + 0 * ldc)); c01 = c01.add(FloatVector.fromArray(S, c, cIdx + 0 * ldc + L)); c02 = c02.add(FloatVector.fromArray(S, c, cIdx + 0 * ldc + 2 * L)); c03 = c03.add(FloatVector.fromArray(S, c, cIdx + 0 * ldc + 3 * L));
+                c10 = c10.add(FloatVector.fromArray(S, c, cIdx + 1 * ldc)); c11 = c11.add(FloatVector.fromArray(S, c, cIdx + 1 * ldc + L)); c12 = c12.add(FloatVector.fromArray(S, c, cIdx + 1 * ldc + 2 * L)); c13 = c13.add(FloatVector.fromArray(S, c, cIdx + 1 * ldc + 3 * L));
+                c20 = c20.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc)); c21 = c21.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc + L)); c22 = c22.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc + 2 * L)); c23 = c23.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc + 3 * L));
+                c30 = c30.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc)); c31 = c31.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc + L)); c32 = c32.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc + 2 * L)); c33 = c33.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc + 3 * L));
+                c40 = c40.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc)); c41 = c41.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc + L)); c42 = c42.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc + 2 * L)); c43 = c43.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc + 3 * L));
+                c50 = c50.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc)); c51 = c51.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc + L)); c52 = c52.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc + 2 * L)); c53 = c53.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc + 3 * L));
             }
-            c00.intoArray(c, cIdx + 0 * ldc); c01.intoArray(c, cIdx + 0 * ldc + L);
-            c10.intoArray(c, cIdx + 1 * ldc); c11.intoArray(c, cIdx + 1 * ldc + L);
-            c20.intoArray(c, cIdx + 2 * ldc); c21.intoArray(c, cIdx + 2 * ldc + L);
-            c30.intoArray(c, cIdx + 3 * ldc); c31.intoArray(c, cIdx + 3 * ldc + L);
-            c40.intoArray(c, cIdx + 4 * ldc); c41.intoArray(c, cIdx + 4 * ldc + L);
-            c50.intoArray(c, cIdx + 5 * ldc); c51.intoArray(c, cIdx + 5 * ldc + L);
-            c60.intoArray(c, cIdx + 6 * ldc); c61.intoArray(c, cIdx + 6 * ldc + L);
-            c70.intoArray(c, cIdx + 7 * ldc); c71.intoArray(c, cIdx + 7 * ldc + L);
+            c00.intoArray(c, cIdx + 0 * ldc); c01.intoArray(c, cIdx + 0 * ldc + L); c02.intoArray(c, cIdx + 0 * ldc + 2 * L); c03.intoArray(c, cIdx + 0 * ldc + 3 * L);
+            c10.intoArray(c, cIdx + 1 * ldc); c11.intoArray(c, cIdx + 1 * ldc + L); c12.intoArray(c, cIdx + 1 * ldc + 2 * L); c13.intoArray(c, cIdx + 1 * ldc + 3 * L);
+            c20.intoArray(c, cIdx + 2 * ldc); c21.intoArray(c, cIdx + 2 * ldc + L); c22.intoArray(c, cIdx + 2 * ldc + 2 * L); c23.intoArray(c, cIdx + 2 * ldc + 3 * L);
+            c30.intoArray(c, cIdx + 3 * ldc); c31.intoArray(c, cIdx + 3 * ldc + L); c32.intoArray(c, cIdx + 3 * ldc + 2 * L); c33.intoArray(c, cIdx + 3 * ldc + 3 * L);
+            c40.intoArray(c, cIdx + 4 * ldc); c41.intoArray(c, cIdx + 4 * ldc + L); c42.intoArray(c, cIdx + 4 * ldc + 2 * L); c43.intoArray(c, cIdx + 4 * ldc + 3 * L);
+            c50.intoArray(c, cIdx + 5 * ldc); c51.intoArray(c, cIdx + 5 * ldc + L); c52.intoArray(c, cIdx + 5 * ldc + 2 * L); c53.intoArray(c, cIdx + 5 * ldc + 3 * L);
             return;
         }
         // edge tile: spill to tmp[MR*NR], then write the valid part
-        c00.intoArray(tmp, 0 * NR); c01.intoArray(tmp, 0 * NR + L);
-        c10.intoArray(tmp, 1 * NR); c11.intoArray(tmp, 1 * NR + L);
-        c20.intoArray(tmp, 2 * NR); c21.intoArray(tmp, 2 * NR + L);
-        c30.intoArray(tmp, 3 * NR); c31.intoArray(tmp, 3 * NR + L);
-        c40.intoArray(tmp, 4 * NR); c41.intoArray(tmp, 4 * NR + L);
-        c50.intoArray(tmp, 5 * NR); c51.intoArray(tmp, 5 * NR + L);
-        c60.intoArray(tmp, 6 * NR); c61.intoArray(tmp, 6 * NR + L);
-        c70.intoArray(tmp, 7 * NR); c71.intoArray(tmp, 7 * NR + L);
+        c00.intoArray(tmp, 0 * NR); c01.intoArray(tmp, 0 * NR + L); c02.intoArray(tmp, 0 * NR + 2 * L); c03.intoArray(tmp, 0 * NR + 3 * L);
+        c10.intoArray(tmp, 1 * NR); c11.intoArray(tmp, 1 * NR + L); c12.intoArray(tmp, 1 * NR + 2 * L); c13.intoArray(tmp, 1 * NR + 3 * L);
+        c20.intoArray(tmp, 2 * NR); c21.intoArray(tmp, 2 * NR + L); c22.intoArray(tmp, 2 * NR + 2 * L); c23.intoArray(tmp, 2 * NR + 3 * L);
+        c30.intoArray(tmp, 3 * NR); c31.intoArray(tmp, 3 * NR + L); c32.intoArray(tmp, 3 * NR + 2 * L); c33.intoArray(tmp, 3 * NR + 3 * L);
+        c40.intoArray(tmp, 4 * NR); c41.intoArray(tmp, 4 * NR + L); c42.intoArray(tmp, 4 * NR + 2 * L); c43.intoArray(tmp, 4 * NR + 3 * L);
+        c50.intoArray(tmp, 5 * NR); c51.intoArray(tmp, 5 * NR + L); c52.intoArray(tmp, 5 * NR + 2 * L); c53.intoArray(tmp, 5 * NR + 3 * L);
+        storeEdge(tmp, c, cIdx, ldc, acc, rows, cols);
+    }
+
+    /** {@link #kernel} for a sliver whose valid columns fit one vector: 6×(1 vector), edge store only. */
+    private static void kernelNarrow(float[] a, int aBase, int rs, int ks, float[] bp, int bBase, int kc,
+                                     float[] c, int cIdx, int ldc, boolean acc, int rows, int cols, float[] tmp) {
+        final int a0 = aBase + Math.min(0, rows - 1) * rs;
+        final int a1 = aBase + Math.min(1, rows - 1) * rs;
+        final int a2 = aBase + Math.min(2, rows - 1) * rs;
+        final int a3 = aBase + Math.min(3, rows - 1) * rs;
+        final int a4 = aBase + Math.min(4, rows - 1) * rs;
+        final int a5 = aBase + Math.min(5, rows - 1) * rs;
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ao = p * ks;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bBase + p * NR);
+            c0 = FloatVector.broadcast(S, a[a0 + ao]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + ao]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[a2 + ao]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[a3 + ao]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, a[a4 + ao]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, a[a5 + ao]).fma(b0, c5);
+        }
+        c0.intoArray(tmp, 0 * NR);
+        c1.intoArray(tmp, 1 * NR);
+        c2.intoArray(tmp, 2 * NR);
+        c3.intoArray(tmp, 3 * NR);
+        c4.intoArray(tmp, 4 * NR);
+        c5.intoArray(tmp, 5 * NR);
         storeEdge(tmp, c, cIdx, ldc, acc, rows, cols);
     }
 

@@ -92,6 +92,7 @@ class GemmTest {
         check(false, false, 1000, 40, 70, 0, true, 12);    // tall
         check(true, false, 20, 1100, 90, 1, false, 13);    // wide
         check(true, true, 140, 260, 530, 17, true, 14);
+        check(false, true, 70, 259, 90, 2, true, 15);    // a last sliver of 3 columns (the narrow kernel)
     }
 
     @Test
@@ -104,6 +105,40 @@ class GemmTest {
             check(ta, tb, 2051, 1, 513, 2, false, 50 + t);   // n == 1
             check(ta, tb, 29, 1, 77, 0, true, 60 + t);
         }
+    }
+
+    @Test
+    void sameCallGivesIdenticalBitsAgainAndOnAFreshPoolOfTheSameSize() {
+        // the blocked path on two threads: every shape crosses tile, sliver and K-block edges
+        int[][] shapes = {{257, 300, 600}, {96, 1408, 512}, {1, 4099, 1031}, {300, 1, 700}};
+        ThreadPool first = new ThreadPool(2, true);
+        ThreadPool fresh = new ThreadPool(2, true);
+        long seed = 70;
+        for (int[] s : shapes) {
+            for (int t = 0; t < 4; t++) {
+                boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+                int m = s[0], n = s[1], k = s[2];
+                Random rnd = new Random(seed++);
+                float[] a = random(rnd, m * k), b = random(rnd, k * n), c0 = random(rnd, m * n);
+                int lda = ta ? m : k, ldb = tb ? k : n;
+                float[] c1 = c0.clone(), c2 = c0.clone(), c3 = c0.clone();
+                boolean acc = (t & 1) == 0;
+                Gemm.gemm(first, ta, tb, m, n, k, a, 0, lda, b, 0, ldb, c1, 0, n, acc);
+                Gemm.gemm(first, ta, tb, m, n, k, a, 0, lda, b, 0, ldb, c2, 0, n, acc);
+                Gemm.gemm(fresh, ta, tb, m, n, k, a, 0, lda, b, 0, ldb, c3, 0, n, acc);
+                String what = "ta=" + ta + " tb=" + tb + " " + m + "x" + n + "x" + k;
+                assertTrue(bitsEqual(c1, c2), what + ": second call differs");
+                assertTrue(bitsEqual(c1, c3), what + ": fresh pool differs");
+                assertTrue(!bitsEqual(c0, c1), what + ": C was not written");
+            }
+        }
+    }
+
+    private static boolean bitsEqual(float[] x, float[] y) {
+        for (int i = 0; i < x.length; i++) {
+            if (Float.floatToRawIntBits(x[i]) != Float.floatToRawIntBits(y[i])) return false;
+        }
+        return x.length == y.length;
     }
 
     @Test

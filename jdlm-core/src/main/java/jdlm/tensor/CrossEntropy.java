@@ -1,7 +1,6 @@
 package jdlm.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -62,7 +61,7 @@ public final class CrossEntropy {
                 FloatVector vs = FloatVector.broadcast(F, s);
                 int j = 0;
                 for (int bound = F.loopBound(vocab); j < bound; j += F.length()) {
-                    FloatVector p = FloatVector.fromArray(F, logits, off + j).sub(vmax).sub(vlog).lanewise(VectorOperators.EXP);
+                    FloatVector p = VectorExp.exp(FloatVector.fromArray(F, logits, off + j).sub(vmax).sub(vlog));
                     p.fma(vs, FloatVector.fromArray(F, dLogits, off + j)).intoArray(dLogits, off + j);
                 }
                 for (; j < vocab; j++) dLogits[off + j] += s * (float) Math.exp((logits[off + j] - max) - logSum);
@@ -85,7 +84,7 @@ public final class CrossEntropy {
             int blockEnd = Math.min(bound, j + FLUSH);
             FloatVector acc = FloatVector.zero(F);
             for (; j < blockEnd; j += F.length()) {
-                acc = acc.add(FloatVector.fromArray(F, x, off + j).sub(vmax).lanewise(VectorOperators.EXP));
+                acc = acc.add(VectorExp.exp(FloatVector.fromArray(F, x, off + j).sub(vmax)));
             }
             sum += LaneSum.of(acc);
         }

@@ -18,7 +18,7 @@ public final class Softmax {
         int i = 0;
         int bound = F.loopBound(n);
         for (; i < bound; i += F.length()) {
-            FloatVector e = FloatVector.fromArray(F, x, off + i).sub(vmax).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorExp.exp(FloatVector.fromArray(F, x, off + i).sub(vmax));
             e.intoArray(x, off + i);
             acc = acc.add(e);
         }

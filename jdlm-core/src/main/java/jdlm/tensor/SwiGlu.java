@@ -1,7 +1,6 @@
 package jdlm.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** The SwiGLU gate of the Llama / LLaDA MLP (Shazeer 2020): {@code out = silu(gate) ⊙ up}. */
@@ -17,7 +16,7 @@ public final class SwiGlu {
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
             FloatVector g = FloatVector.fromArray(F, gate, i);
             // σ(g) = 1/(1+e^{-g}); e^{-g} → +inf for g ≪ 0 gives σ = 0, never NaN
-            FloatVector s = one.div(g.neg().lanewise(VectorOperators.EXP).add(one));
+            FloatVector s = one.div(VectorExp.exp(g.neg()).add(one));
             g.mul(s).mul(FloatVector.fromArray(F, up, i)).intoArray(out, i);
         }
         for (; i < n; i++) {
@@ -36,7 +35,7 @@ public final class SwiGlu {
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
             FloatVector g = FloatVector.fromArray(F, gate, i);
             FloatVector d = FloatVector.fromArray(F, dOut, i);
-            FloatVector s = one.div(g.neg().lanewise(VectorOperators.EXP).add(one));
+            FloatVector s = one.div(VectorExp.exp(g.neg()).add(one));
             FloatVector silu = g.mul(s);
             silu.fma(d, FloatVector.fromArray(F, dUp, i)).intoArray(dUp, i);
             FloatVector dsilu = s.mul(g.mul(one.sub(s)).add(one));

@@ -25,6 +25,10 @@ import java.util.SplittableRandom;
  * share, before committing, the r committed generated tokens of the current block with the lowest
  * current probability p(token) go back to MASK; they cannot be recommitted in the same step, and the
  * transfer count is recomputed from what is masked (see {@link TransferSchedule#remainingCount}).
+ *
+ * <p>Block cache (off by default; Fast-dLLM's dual cache): each sequence gets one full pass at the
+ * start of every block and, for the block's other steps, passes over the block's positions only,
+ * the rest of the canvas entering through keys and values cached at the full pass.
  */
 public final class DiffusionSampler {
     private final DenoisingModel model;
@@ -49,6 +53,8 @@ public final class DiffusionSampler {
         int endedAt = -1;      // position of the EOS that ended the answer
         float[] logits;        // [length, vocab] of the current canvas, MASK (and EOS) suppressed
         boolean stale = true;  // the canvas changed since logits were computed
+        WindowedDenoisingModel.Cache kv; // block cache: keys and values of the last full pass
+        int cachedBlock = -1;            // the block that full pass was made for
 
         Sequence(int index, SplittableRandom rng) {
             this.index = index;
@@ -67,6 +73,14 @@ public final class DiffusionSampler {
         }
         if (o.stopAtEos() && o.fillWithPad() && special.pad() < 0) {
             throw new IllegalArgumentException("filling with PAD needs a PAD token, and this vocabulary has none");
+        }
+        if (o.blockCache()) {
+            if (!(model instanceof WindowedDenoisingModel)) {
+                throw new IllegalArgumentException("the block cache needs a model that can recompute a window of the canvas; this one cannot");
+            }
+            if (o.guidance() != 0) {
+                throw new IllegalArgumentException("--cfg cannot be combined with the block cache (it caches the conditional pass only)");
+            }
         }
         int batch = canvas.sequences();
         SplittableRandom root = new SplittableRandom(o.seed());
@@ -127,6 +141,10 @@ public final class DiffusionSampler {
 
     /** One model call per distinct row length among the stale sequences (two with guidance). */
     private void refreshLogits(Canvas c, List<Sequence> active, SamplerOptions o, int[] forwardPasses) {
+        if (o.blockCache()) {
+            for (Sequence q : active) if (q.stale || !o.cache()) refreshFromBlockCache(c, q, o, forwardPasses);
+            return;
+        }
         Map<Integer, List<Sequence>> byLength = new LinkedHashMap<>();
         for (Sequence q : active) {
             if (q.stale || !o.cache()) byLength.computeIfAbsent(c.length(q.index), k -> new ArrayList<>()).add(q);
@@ -152,22 +170,49 @@ public final class DiffusionSampler {
             for (int i = 0; i < g; i++) {
                 Sequence q = group.get(i);
                 q.logits = g == 1 ? cond : Arrays.copyOfRange(cond, i * rowFloats, (i + 1) * rowFloats);
-                for (int t = 0; t < len; t++) {
-                    q.logits[t * vocab + special.mask()] = Float.NEGATIVE_INFINITY; // SUBS: never predict MASK
-                    if (o.suppressEosChoice()) q.logits[t * vocab + special.eos()] = Float.NEGATIVE_INFINITY;
-                }
+                suppress(q.logits, 0, len, o);
                 q.stale = false;
             }
         }
     }
 
-    private float[] call(int[] rows, int batch, int len, int[] forwardPasses) {
-        float[] out = model.logits(rows, batch, len);
-        forwardPasses[0]++;
-        long expected = (long) batch * len * model.vocabSize();
-        if (out.length != expected) {
-            throw new IllegalStateException("model returned " + out.length + " logits, expected " + expected + " (" + batch + " × " + len + " × vocab)");
+    /** A full pass at the start of each block, then passes over the current block only (one sequence per call). */
+    private void refreshFromBlockCache(Canvas c, Sequence q, SamplerOptions o, int[] forwardPasses) {
+        WindowedDenoisingModel wm = (WindowedDenoisingModel) model;
+        int s = q.index, len = c.length(s), vocab = model.vocabSize();
+        int[] row = c.row(s);
+        if (q.kv == null) q.kv = wm.newCache(len);
+        if (q.cachedBlock != q.block) {
+            q.logits = checked(wm.logits(row, len, q.kv), (long) len * vocab);
+            suppress(q.logits, 0, len, o);
+            q.cachedBlock = q.block;
+        } else {
+            int lo = blockStart(c, q), hi = Math.min(len, lo + q.schedule.blockLength());
+            float[] w = checked(wm.windowLogits(row, lo, hi, q.kv), (long) (hi - lo) * vocab);
+            System.arraycopy(w, 0, q.logits, lo * vocab, w.length);
+            suppress(q.logits, lo, hi, o);
         }
+        forwardPasses[0]++;
+        q.stale = false;
+    }
+
+    /** SUBS: MASK is never predicted; EOS neither when suppressed as a choice. Rows [from, to). */
+    private void suppress(float[] logits, int from, int to, SamplerOptions o) {
+        int vocab = model.vocabSize();
+        for (int t = from; t < to; t++) {
+            logits[t * vocab + special.mask()] = Float.NEGATIVE_INFINITY;
+            if (o.suppressEosChoice()) logits[t * vocab + special.eos()] = Float.NEGATIVE_INFINITY;
+        }
+    }
+
+    private static float[] checked(float[] logits, long expected) {
+        if (logits.length != expected) throw new IllegalStateException("model returned " + logits.length + " logits, expected " + expected);
+        return logits;
+    }
+
+    private float[] call(int[] rows, int batch, int len, int[] forwardPasses) {
+        float[] out = checked(model.logits(rows, batch, len), (long) batch * len * model.vocabSize());
+        forwardPasses[0]++;
         return out;
     }
 

@@ -15,11 +15,15 @@ package jdlm.sample;
  * @param stopAtEos             an EOS with everything before it committed ends the answer
  * @param fillWithPad           after the ending EOS, fill with PAD instead of EOS
  * @param cache                 skip the forward pass of a sequence whose canvas did not change (MDLM ddpm_cache)
+ * @param blockCache            Fast-dLLM's dual cache: one full pass per block, then passes over the block's
+ *                              positions only, reusing the other positions' keys and values from that full
+ *                              pass (approximate: they go stale within the block); needs a model that can
+ *                              do it ({@link WindowedDenoisingModel}) and semi-autoregressive blocks
  * @param seed                  seed of the token noise and of random policies
  */
 public record SamplerOptions(int steps, int blockLength, TokenChooser tokens, UnmaskingPolicy policy, double guidance,
                              int remask, boolean suppressEosChoice, boolean suppressEosConfidence, boolean stopAtEos,
-                             boolean fillWithPad, boolean cache, long seed) {
+                             boolean fillWithPad, boolean cache, boolean blockCache, long seed) {
 
     public SamplerOptions {
         if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
@@ -29,37 +33,41 @@ public record SamplerOptions(int steps, int blockLength, TokenChooser tokens, Un
         if (remask < 0) throw new IllegalArgumentException("--remask must be ≥ 0, got " + remask);
     }
 
-    /** Greedy, confidence policy, no guidance, no remasking, EOS not treated specially, caching on, seed 0. */
+    /** Greedy, confidence policy, no guidance, no remasking, EOS not treated specially, caching on, no block cache, seed 0. */
     public static SamplerOptions of(int steps, int blockLength) {
         return new SamplerOptions(steps, blockLength, TokenChooser.greedy(), new ConfidencePolicy(), 0, 0,
-                false, false, false, false, true, 0);
+                false, false, false, false, true, false, 0);
     }
 
     public SamplerOptions withTokens(TokenChooser t) {
-        return new SamplerOptions(steps, blockLength, t, policy, guidance, remask, suppressEosChoice, suppressEosConfidence, stopAtEos, fillWithPad, cache, seed);
+        return new SamplerOptions(steps, blockLength, t, policy, guidance, remask, suppressEosChoice, suppressEosConfidence, stopAtEos, fillWithPad, cache, blockCache, seed);
     }
 
     public SamplerOptions withPolicy(UnmaskingPolicy p) {
-        return new SamplerOptions(steps, blockLength, tokens, p, guidance, remask, suppressEosChoice, suppressEosConfidence, stopAtEos, fillWithPad, cache, seed);
+        return new SamplerOptions(steps, blockLength, tokens, p, guidance, remask, suppressEosChoice, suppressEosConfidence, stopAtEos, fillWithPad, cache, blockCache, seed);
     }
 
     public SamplerOptions withGuidance(double w) {
-        return new SamplerOptions(steps, blockLength, tokens, policy, w, remask, suppressEosChoice, suppressEosConfidence, stopAtEos, fillWithPad, cache, seed);
+        return new SamplerOptions(steps, blockLength, tokens, policy, w, remask, suppressEosChoice, suppressEosConfidence, stopAtEos, fillWithPad, cache, blockCache, seed);
     }
 
     public SamplerOptions withRemask(int r) {
-        return new SamplerOptions(steps, blockLength, tokens, policy, guidance, r, suppressEosChoice, suppressEosConfidence, stopAtEos, fillWithPad, cache, seed);
+        return new SamplerOptions(steps, blockLength, tokens, policy, guidance, r, suppressEosChoice, suppressEosConfidence, stopAtEos, fillWithPad, cache, blockCache, seed);
     }
 
     public SamplerOptions withEos(boolean suppressChoice, boolean suppressConfidence, boolean stop, boolean padFill) {
-        return new SamplerOptions(steps, blockLength, tokens, policy, guidance, remask, suppressChoice, suppressConfidence, stop, padFill, cache, seed);
+        return new SamplerOptions(steps, blockLength, tokens, policy, guidance, remask, suppressChoice, suppressConfidence, stop, padFill, cache, blockCache, seed);
     }
 
     public SamplerOptions withCache(boolean c) {
-        return new SamplerOptions(steps, blockLength, tokens, policy, guidance, remask, suppressEosChoice, suppressEosConfidence, stopAtEos, fillWithPad, c, seed);
+        return new SamplerOptions(steps, blockLength, tokens, policy, guidance, remask, suppressEosChoice, suppressEosConfidence, stopAtEos, fillWithPad, c, blockCache, seed);
+    }
+
+    public SamplerOptions withBlockCache(boolean b) {
+        return new SamplerOptions(steps, blockLength, tokens, policy, guidance, remask, suppressEosChoice, suppressEosConfidence, stopAtEos, fillWithPad, cache, b, seed);
     }
 
     public SamplerOptions withSeed(long s) {
-        return new SamplerOptions(steps, blockLength, tokens, policy, guidance, remask, suppressEosChoice, suppressEosConfidence, stopAtEos, fillWithPad, cache, s);
+        return new SamplerOptions(steps, blockLength, tokens, policy, guidance, remask, suppressEosChoice, suppressEosConfidence, stopAtEos, fillWithPad, cache, blockCache, s);
     }
 }

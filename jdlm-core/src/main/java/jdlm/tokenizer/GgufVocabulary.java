@@ -77,10 +77,10 @@ final class GgufVocabulary {
         }
 
         PreTokenizer pre = preTokenizer();
-        int eos = id("eos_token_id");
-        int mask = id("mask_token_id");
-        int pad = md.containsKey(P + "padding_token_id") ? id("padding_token_id") : eos;
-        int bos = md.containsKey(P + "bos_token_id") ? id("bos_token_id") : -1;
+        int eos = id("eos_token_id", n);
+        int mask = id("mask_token_id", n);
+        int pad = md.containsKey(P + "padding_token_id") ? id("padding_token_id", n) : eos;
+        int bos = md.containsKey(P + "bos_token_id") ? id("bos_token_id", n) : -1;
         // Qwen2's own tokenizer NFC-normalises (llama.cpp does not); Llama-3's takes whole-word tokens
         // as they are (ignore_merges; llama.cpp does the same for this pre-tokeniser).
         return new BpeVocabulary(file, tokens, kinds, merges, pre, pre == PreTokenizer.QWEN2, pre == PreTokenizer.LLAMA3,
@@ -115,10 +115,12 @@ final class GgufVocabulary {
         throw new FormatException(file, key, "an array", describe(md.get(key)));
     }
 
-    private int id(String key) {
+    private int id(String key, int vocabSize) {
         Object v = md.get(P + key);
         long id = integer(v, P + key);
-        if (id < 0 || id > Integer.MAX_VALUE) throw new FormatException(file, P + key, "a token id", String.valueOf(id));
+        if (id < 0 || id >= vocabSize) {
+            throw new FormatException(file, P + key, "a token id in [0, " + vocabSize + ")", String.valueOf(id));
+        }
         return (int) id;
     }
 

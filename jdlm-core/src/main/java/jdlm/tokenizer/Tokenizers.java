@@ -9,6 +9,8 @@ public final class Tokenizers {
         return switch (name) {
             case ByteTokenizer.NAME -> new ByteTokenizer();
             case Gpt2Tokenizer.NAME -> new Gpt2Tokenizer();
+            case BpeTokenizer.NAME -> throw new IllegalArgumentException("the " + BpeTokenizer.NAME
+                    + " tokenizer is loaded with its model's vocabulary (tokenizer.json or GGUF), not by name");
             default -> throw new IllegalArgumentException("unknown tokenizer \"" + name
                     + "\"; known tokenizers: " + ByteTokenizer.NAME + ", " + Gpt2Tokenizer.NAME);
         };

@@ -3,7 +3,6 @@ package jdlm.model;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Function;
 
 import jdlm.tensor.WeightMatmul;
 import jdlm.tensor.WeightTensor;
@@ -43,14 +42,20 @@ public record ModelWeights(Matrix tokenEmbedding, List<Layer> layers, Slice outp
         return v == null ? null : new Slice(p, v.offset());
     }
 
+    /** Where imported tensors come from: the tensor of a role in a layer (layer 0 for whole-model tensors). */
+    @FunctionalInterface
+    public interface Source {
+        /** The tensor; throws its own clear error (naming the file and the tensor) when there is none. */
+        WeightTensor tensor(TensorRole role, int layer);
+    }
+
     /**
-     * Imported weights. {@code tensorFor} gives the tensor of each role present in the config (by
-     * {@link TensorRole#name jdlm name}; it throws its own error when the file lacks one). Every
+     * Imported weights. {@code tensorFor} gives the tensor of each role present in the config. Every
      * shape is checked against the config; a mismatch is an {@link IllegalArgumentException} naming
      * the tensor as the file names it. Matrices stay mapped; gains and biases (a few thousand
      * floats each) are dequantised once.
      */
-    public static ModelWeights mapped(ModelConfig c, Function<String, WeightTensor> tensorFor) {
+    public static ModelWeights mapped(ModelConfig c, Source tensorFor) {
         List<Layer> layers = new ArrayList<>();
         for (int l = 0; l < c.layers(); l++) {
             layers.add(new Layer(vector(c, TensorRole.ATTN_NORM, l, tensorFor),
@@ -65,11 +70,11 @@ public record ModelWeights(Matrix tokenEmbedding, List<Layer> layers, Slice outp
         return new ModelWeights(embedding, layers, vector(c, TensorRole.OUTPUT_NORM, 0, tensorFor), output);
     }
 
-    private static Matrix matrix(ModelConfig c, TensorRole role, int layer, Function<String, WeightTensor> tensorFor) {
+    private static Matrix matrix(ModelConfig c, TensorRole role, int layer, Source tensorFor) {
         return new MappedMatrix(checked(c, role, layer, tensorFor));
     }
 
-    private static Slice vector(ModelConfig c, TensorRole role, int layer, Function<String, WeightTensor> tensorFor) {
+    private static Slice vector(ModelConfig c, TensorRole role, int layer, Source tensorFor) {
         if (!role.presentIn(c)) return null;
         WeightTensor t = checked(c, role, layer, tensorFor);
         float[] v = new float[(int) t.cols()];
@@ -77,8 +82,8 @@ public record ModelWeights(Matrix tokenEmbedding, List<Layer> layers, Slice outp
         return new Slice(v, 0);
     }
 
-    private static WeightTensor checked(ModelConfig c, TensorRole role, int layer, Function<String, WeightTensor> tensorFor) {
-        WeightTensor t = tensorFor.apply(role.name(layer));
+    private static WeightTensor checked(ModelConfig c, TensorRole role, int layer, Source tensorFor) {
+        WeightTensor t = tensorFor.tensor(role, layer);
         long[] want = role.shape(c);
         if (!Arrays.equals(want, t.shape())) {
             throw new IllegalArgumentException("tensor " + t.name() + ": expected shape " + Arrays.toString(want)

@@ -67,9 +67,6 @@ public record ModelConfig(int layers, int dim, int heads, int kvHeads, int headD
                 ropeTheta, normEps, mode, ropeStyle, qkvBias, tiedEmbeddings, shiftLogits);
     }
 
-    /** True for the native architecture (LLaDA / Llama): what jdlm trains and exports. */
-    public boolean isNative() { return !qkvBias && !tiedEmbeddings && !shiftLogits; }
-
     /** The config as plain values (for a JSON config file); {@link #fromMap} reads it back. */
     public java.util.Map<String, Object> toMap() {
         java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();

@@ -62,7 +62,7 @@ public final class GgufImport {
         ModelConfig config;
         try {
             config = new ModelConfig(kv.positiveInt(p + "block_count"), dim, heads, kv.positiveInt(p + "attention.head_count_kv", heads),
-                    headDim, kv.positiveInt(p + "feed_forward_length"), (int) embedding.rows(), kv.positiveInt(p + "context_length"),
+                    headDim, kv.positiveInt(p + "feed_forward_length"), (int) embedding.rows(), kv.contextLength(p + "context_length"),
                     kv.positiveNumber(p + "rope.freq_base", 10000), (float) kv.positiveNumber(p + "attention.layer_norm_rms_epsilon", 0),
                     causal ? AttentionMode.CAUSAL : AttentionMode.BIDIRECTIONAL,
                     arch.equals("dream") ? Rope.Style.HALVES : Rope.Style.ADJACENT_PAIRS,

@@ -94,7 +94,7 @@ public final class HuggingFaceImport {
         // the embedding may be padded beyond the tokenizer's vocabulary; logits cover all of it
         int vocab = kv.has("embedding_size") ? kv.positiveInt("embedding_size") : kv.positiveInt("vocab_size");
         return config(kv, kv.positiveInt("n_layers"), dim, heads, kvHeads, dim / heads, hidden, vocab,
-                kv.positiveInt("max_sequence_length"), kv.positiveNumber("rope_theta", 10000), kv.positiveNumber("rms_norm_eps", 1e-5),
+                kv.contextLength("max_sequence_length"), kv.positiveNumber("rope_theta", 10000), kv.positiveNumber("rms_norm_eps", 1e-5),
                 AttentionMode.BIDIRECTIONAL, kv.flag("include_qkv_bias", false), kv.flag("weight_tying", false), false);
     }
 
@@ -116,7 +116,7 @@ public final class HuggingFaceImport {
         }
         return config(kv, kv.positiveInt("num_hidden_layers"), dim, heads, kv.positiveInt("num_key_value_heads", heads),
                 kv.positiveInt("head_dim", dim / heads), kv.positiveInt("intermediate_size"), kv.positiveInt("vocab_size"),
-                kv.positiveInt("max_position_embeddings"), kv.positiveNumber("rope_theta", 10000), kv.positiveNumber("rms_norm_eps", 1e-6),
+                kv.contextLength("max_position_embeddings"), kv.positiveNumber("rope_theta", 10000), kv.positiveNumber("rms_norm_eps", 1e-6),
                 attention, qkvBias, kv.flag("tie_word_embeddings", false), shiftLogits);
     }
 

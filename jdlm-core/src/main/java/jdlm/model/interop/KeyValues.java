@@ -11,6 +11,9 @@ import jdlm.format.FormatException;
  * naming the file and the key.
  */
 final class KeyValues {
+    /** Longest context an imported config may declare (see {@link #contextLength}). */
+    static final int MAX_CONTEXT = 1 << 18;
+
     private final Path file;
     private final Map<String, Object> values;
 
@@ -31,6 +34,16 @@ final class KeyValues {
             throw new FormatException(file, key, "a positive integer", describe(v));
         }
         return (int) (long) n;
+    }
+
+    /**
+     * A context length: the rotary tables are sized by it, so an absurd value would be an
+     * allocation sized by the file. 2¹⁸ positions covers the released models (Dream: 131072).
+     */
+    int contextLength(String key) {
+        int n = positiveInt(key);
+        if (n > MAX_CONTEXT) throw new FormatException(file, key, "at most " + MAX_CONTEXT + " positions", String.valueOf(n));
+        return n;
     }
 
     int positiveInt(String key, int fallback) {

@@ -20,10 +20,15 @@ import jdlm.tensor.Rope;
  * @param normEps       RMSNorm ε
  * @param attention     bidirectional (diffusion) or causal (autoregressive)
  * @param ropeStyle     which pairs rotate: adjacent (Llama, LLaDA) or halves (NeoX, Qwen2, Dream)
+ * @param qkvBias       q, k and v projections carry a bias (Qwen2, Dream)
+ * @param tiedEmbeddings the output projection is the token embedding matrix
+ * @param shiftLogits   the logits of position i are read from the hidden state at i − 1, position 0
+ *                      keeps its own (Dream: {@code logits = cat(logits[:, :1], logits[:, :-1])})
  */
 public record ModelConfig(int layers, int dim, int heads, int kvHeads, int headDim, int hiddenDim,
                           int vocabSize, int contextLength, double ropeTheta, float normEps,
-                          AttentionMode attention, Rope.Style ropeStyle) {
+                          AttentionMode attention, Rope.Style ropeStyle,
+                          boolean qkvBias, boolean tiedEmbeddings, boolean shiftLogits) {
 
     public enum AttentionMode { BIDIRECTIONAL, CAUSAL }
 
@@ -41,6 +46,14 @@ public record ModelConfig(int layers, int dim, int heads, int kvHeads, int headD
         if (attention == null || ropeStyle == null) throw new IllegalArgumentException("attention and ropeStyle are required");
     }
 
+    /** The native architecture's variant: no biases, untied embeddings, unshifted logits. */
+    public ModelConfig(int layers, int dim, int heads, int kvHeads, int headDim, int hiddenDim,
+                       int vocabSize, int contextLength, double ropeTheta, float normEps,
+                       AttentionMode attention, Rope.Style ropeStyle) {
+        this(layers, dim, heads, kvHeads, headDim, hiddenDim, vocabSize, contextLength, ropeTheta, normEps,
+                attention, ropeStyle, false, false, false);
+    }
+
     /** A LLaDA-style model with head size dim/heads, plain multi-head attention, θ = 10000, ε = 1e-5. */
     public static ModelConfig of(int layers, int dim, int heads, int hiddenDim, int vocabSize,
                                  int contextLength, AttentionMode attention) {
@@ -51,7 +64,7 @@ public record ModelConfig(int layers, int dim, int heads, int kvHeads, int headD
 
     public ModelConfig withAttention(AttentionMode mode) {
         return new ModelConfig(layers, dim, heads, kvHeads, headDim, hiddenDim, vocabSize, contextLength,
-                ropeTheta, normEps, mode, ropeStyle);
+                ropeTheta, normEps, mode, ropeStyle, qkvBias, tiedEmbeddings, shiftLogits);
     }
 
     /** The config as plain values (for a JSON config file); {@link #fromMap} reads it back. */
@@ -69,15 +82,30 @@ public record ModelConfig(int layers, int dim, int heads, int kvHeads, int headD
         m.put("norm_eps", (double) normEps);
         m.put("attention", attention.name().toLowerCase(java.util.Locale.ROOT));
         m.put("rope_style", ropeStyle.name().toLowerCase(java.util.Locale.ROOT));
+        m.put("qkv_bias", qkvBias);
+        m.put("tied_embeddings", tiedEmbeddings);
+        m.put("shift_logits", shiftLogits);
         return m;
     }
 
-    /** Reads {@link #toMap}'s form; a missing or mistyped field is an error naming it. */
+    /**
+     * Reads {@link #toMap}'s form; a missing or mistyped field is an error naming it. The variant
+     * flags (qkv_bias, tied_embeddings, shift_logits) came later: missing means false, so older
+     * config files still read.
+     */
     public static ModelConfig fromMap(java.util.Map<String, Object> m) {
         return new ModelConfig(intField(m, "layers"), intField(m, "dim"), intField(m, "heads"), intField(m, "kv_heads"),
                 intField(m, "head_dim"), intField(m, "hidden_dim"), intField(m, "vocab_size"), intField(m, "context_length"),
                 numberField(m, "rope_theta"), (float) numberField(m, "norm_eps"),
-                enumField(m, "attention", AttentionMode.class), enumField(m, "rope_style", Rope.Style.class));
+                enumField(m, "attention", AttentionMode.class), enumField(m, "rope_style", Rope.Style.class),
+                flagField(m, "qkv_bias"), flagField(m, "tied_embeddings"), flagField(m, "shift_logits"));
+    }
+
+    private static boolean flagField(java.util.Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        if (v == null) return false;
+        if (!(v instanceof Boolean b)) throw new IllegalArgumentException("model config field '" + key + "' must be true or false, found " + v);
+        return b;
     }
 
     private static int intField(java.util.Map<String, Object> m, String key) {

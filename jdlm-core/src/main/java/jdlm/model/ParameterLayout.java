@@ -24,8 +24,8 @@ public final class ParameterLayout {
         public int cols() { return shape.length > 1 ? shape[1] : 1; }
     }
 
-    /** Offsets of one transformer block's tensors. */
-    public record Block(View attnNorm, View wq, View wk, View wv, View wo,
+    /** Offsets of one transformer block's tensors; the q/k/v biases are null unless the config has them. */
+    public record Block(View attnNorm, View wq, View wk, View wv, View bq, View bk, View bv, View wo,
                         View ffnNorm, View wGate, View wUp, View wDown) {}
 
     private final Map<String, View> views = new LinkedHashMap<>();
@@ -37,33 +37,41 @@ public final class ParameterLayout {
 
     public ParameterLayout(ModelConfig c) {
         long[] next = {0};
-        tokenEmbedding = add("token_embd.weight", next, c.vocabSize(), c.dim());
+        tokenEmbedding = add(c, TensorRole.TOKEN_EMBEDDING, 0, next);
         for (int l = 0; l < c.layers(); l++) {
-            String p = "blk." + l + ".";
-            blocks.add(new Block(
-                    add(p + "attn_norm.weight", next, c.dim()),
-                    add(p + "attn_q.weight", next, c.qDim(), c.dim()),
-                    add(p + "attn_k.weight", next, c.kvDim(), c.dim()),
-                    add(p + "attn_v.weight", next, c.kvDim(), c.dim()),
-                    add(p + "attn_output.weight", next, c.dim(), c.qDim()),
-                    add(p + "ffn_norm.weight", next, c.dim()),
-                    add(p + "ffn_gate.weight", next, c.hiddenDim(), c.dim()),
-                    add(p + "ffn_up.weight", next, c.hiddenDim(), c.dim()),
-                    add(p + "ffn_down.weight", next, c.dim(), c.hiddenDim())));
+            View attnNorm = add(c, TensorRole.ATTN_NORM, l, next);
+            View wq = add(c, TensorRole.ATTN_Q, l, next);
+            View wk = add(c, TensorRole.ATTN_K, l, next);
+            View wv = add(c, TensorRole.ATTN_V, l, next);
+            blocks.add(new Block(attnNorm, wq, wk, wv,
+                    add(c, TensorRole.ATTN_Q_BIAS, l, next),
+                    add(c, TensorRole.ATTN_K_BIAS, l, next),
+                    add(c, TensorRole.ATTN_V_BIAS, l, next),
+                    add(c, TensorRole.ATTN_OUTPUT, l, next),
+                    add(c, TensorRole.FFN_NORM, l, next),
+                    add(c, TensorRole.FFN_GATE, l, next),
+                    add(c, TensorRole.FFN_UP, l, next),
+                    add(c, TensorRole.FFN_DOWN, l, next)));
         }
-        outputNorm = add("output_norm.weight", next, c.dim());
-        output = add("output.weight", next, c.vocabSize(), c.dim());
+        outputNorm = add(c, TensorRole.OUTPUT_NORM, 0, next);
+        output = c.tiedEmbeddings() ? tokenEmbedding : add(c, TensorRole.OUTPUT, 0, next);
         size = (int) next[0];
     }
 
-    private View add(String name, long[] next, int... shape) {
+    /** The next view for {@code role} of layer {@code layer}, or null when this config has no such tensor. */
+    private View add(ModelConfig c, TensorRole role, int layer, long[] next) {
+        if (!role.presentIn(c)) return null;
+        String name = role.name(layer);
+        long[] s = role.shape(c);
         long n = 1;
-        for (int d : shape) n *= d;
+        for (long d : s) n *= d;
         if (next[0] + n > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("model too large for one flat float[] buffer: more than "
                     + (Integer.MAX_VALUE - 8) + " parameters at tensor " + name);
         }
-        View v = new View(name, (int) next[0], shape.clone());
+        int[] shape = new int[s.length];
+        for (int i = 0; i < s.length; i++) shape[i] = (int) s[i];
+        View v = new View(name, (int) next[0], shape);
         views.put(name, v);
         next[0] += n;
         return v;
@@ -74,6 +82,7 @@ public final class ParameterLayout {
 
     public View tokenEmbedding() { return tokenEmbedding; }
     public View outputNorm() { return outputNorm; }
+    /** The output projection; the token embedding itself when the config ties them. */
     public View output() { return output; }
     public Block block(int layer) { return blocks.get(layer); }
 

@@ -23,12 +23,19 @@ import jdlm.tensor.SwiGlu;
  *   xn' = rmsnorm(x') ⊙ g_ffn
  *   x'' = x' + (silu(xn'·W_gateᵀ) ⊙ xn'·W_upᵀ)·W_downᵀ
  * </pre>
- * then logits = (rmsnorm(x_L) ⊙ g_out)·W_outᵀ.
+ * then logits = (rmsnorm(x_L) ⊙ g_out)·W_outᵀ. Variants ({@link ModelConfig}): q, k, v may carry
+ * a bias (added before the rotation), W_out may be the embedding matrix, and the logits may be
+ * shifted by one position (Dream).
+ *
+ * <p>A native model owns one flat parameter buffer and can train; an imported model
+ * ({@link #Transformer(ModelConfig, ModelWeights)}) reads memory-mapped weights of any
+ * {@link jdlm.tensor.QuantType} and can only run inference.
  */
 public final class Transformer {
     private final ModelConfig config;
-    private final ParameterLayout layout;
-    private final float[] params;
+    private final ModelWeights weights;     // what the forward pass reads
+    private final ParameterLayout layout;   // null for imported weights
+    private final float[] params;           // null for imported weights
     private final Rope rope;
 
     /** Wraps an existing parameter buffer laid out by {@link ParameterLayout}. */
@@ -39,6 +46,19 @@ public final class Transformer {
             throw new IllegalArgumentException("parameter buffer has " + params.length + " floats, the config needs " + layout.size());
         }
         this.params = params;
+        this.weights = ModelWeights.flat(config, layout, params);
+        this.rope = new Rope(config.headDim(), config.ropeTheta(), config.contextLength(), config.ropeStyle());
+    }
+
+    /** An inference-only model over imported weights (see {@link ModelWeights#mapped}). */
+    public Transformer(ModelConfig config, ModelWeights weights) {
+        if (weights.layers().size() != config.layers()) {
+            throw new IllegalArgumentException("weights have " + weights.layers().size() + " layers, the config " + config.layers());
+        }
+        this.config = config;
+        this.weights = weights;
+        this.layout = null;
+        this.params = null;
         this.rope = new Rope(config.headDim(), config.ropeTheta(), config.contextLength(), config.ropeStyle());
     }
 
@@ -53,6 +73,7 @@ public final class Transformer {
         SplittableRandom rng = new SplittableRandom(seed);
         double residualStd = 0.02 / Math.sqrt(2.0 * config.layers());
         for (ParameterLayout.View v : layout.views().values()) {
+            if (v.name().endsWith(".bias")) continue; // biases start at 0
             boolean norm = v.shape().length == 1;
             boolean residual = v.name().endsWith("attn_output.weight") || v.name().endsWith("ffn_down.weight");
             double std = residual ? residualStd : 0.02;
@@ -64,10 +85,36 @@ public final class Transformer {
     }
 
     public ModelConfig config() { return config; }
-    public ParameterLayout layout() { return layout; }
 
-    /** The flat parameter buffer (live: the optimizer updates it in place). */
-    public float[] parameters() { return params; }
+    public ParameterLayout layout() {
+        requireFlat("a parameter layout");
+        return layout;
+    }
+
+    /** The flat parameter buffer (live: the optimizer updates it in place). Native models only. */
+    public float[] parameters() {
+        requireFlat("a flat parameter buffer");
+        return params;
+    }
+
+    /** False for imported (memory-mapped) weights: those run inference only. */
+    public boolean hasFlatParameters() { return params != null; }
+
+    /** Number of weights, whether flat or imported (embedding and output counted once when tied). */
+    public long parameterCount() {
+        long n = 0;
+        for (TensorRole r : TensorRole.values()) {
+            if (!r.presentIn(config)) continue;
+            long size = 1;
+            for (long d : r.shape(config)) size *= d;
+            n += r.perLayer() ? size * config.layers() : size;
+        }
+        return n;
+    }
+
+    private void requireFlat(String what) {
+        if (params == null) throw new IllegalStateException("this model runs imported (memory-mapped) weights: it has no " + what + " and cannot train");
+    }
 
     // ------------------------------------------------------------------ inference
 
@@ -93,15 +140,27 @@ public final class Transformer {
             blockForward(l, a, a.k[l], a.v[l], 0, 0, config.causal());
         }
         head(a);
+        if (config.shiftLogits()) shiftLogits(a.logits, B, T);
+    }
+
+    /**
+     * Dream reads token i from the hidden state at i − 1 (it is an adapted AR model); position 0
+     * has no predecessor and keeps its own row: out[0] = raw[0], out[i] = raw[i − 1].
+     */
+    private void shiftLogits(float[] logits, int batch, int seqLen) {
+        int V = config.vocabSize();
+        for (int b = 0; b < batch; b++) {
+            int row0 = b * seqLen;
+            System.arraycopy(logits, row0 * V, logits, (row0 + 1) * V, (seqLen - 1) * V); // arraycopy handles the overlap
+        }
     }
 
     private void embed(float[] x, int[] tokens, int tokOff, int n) {
-        ParameterLayout.View e = layout.tokenEmbedding();
         int D = config.dim(), V = config.vocabSize();
         for (int r = 0; r < n; r++) {
             int t = tokens[tokOff + r];
             if (t < 0 || t >= V) throw new IllegalArgumentException("token id " + t + " at position " + r + " is outside the vocabulary [0, " + V + ")");
-            System.arraycopy(params, e.offset() + t * D, x, r * D, D);
+            weights.tokenEmbedding().row(t, x, r * D);
         }
     }
 
@@ -113,15 +172,20 @@ public final class Transformer {
      */
     private void blockForward(int l, Activations a, float[] kBuf, float[] vBuf, int kvRow0, int startPos, boolean causal) {
         ModelConfig c = config;
-        ParameterLayout.Block w = layout.block(l);
+        ModelWeights.Layer w = weights.layers().get(l);
         int B = a.batch, T = a.seqLen, N = a.rows, D = c.dim(), F = c.hiddenDim();
         int qDim = c.qDim(), kvDim = c.kvDim(), H = c.heads();
         float[] x = a.x[l];
 
-        RmsNorm.forward(a.xnAttn[l], x, params, w.attnNorm().offset(), a.training ? a.rstdAttn[l] : null, N, D, c.normEps());
-        linear(a.q[l], 0, a.xnAttn[l], w.wq(), N);
-        linear(kBuf, kvRow0 * kvDim, a.xnAttn[l], w.wk(), N);
-        linear(vBuf, kvRow0 * kvDim, a.xnAttn[l], w.wv(), N);
+        RmsNorm.forward(a.xnAttn[l], x, w.attnNorm().array(), w.attnNorm().offset(), a.training ? a.rstdAttn[l] : null, N, D, c.normEps());
+        w.wq().multiply(a.xnAttn[l], N, a.q[l], 0, false);
+        w.wk().multiply(a.xnAttn[l], N, kBuf, kvRow0 * kvDim, false);
+        w.wv().multiply(a.xnAttn[l], N, vBuf, kvRow0 * kvDim, false);
+        if (w.bq() != null) {
+            addBias(a.q[l], 0, N, w.bq(), qDim);
+            addBias(kBuf, kvRow0 * kvDim, N, w.bk(), kvDim);
+            addBias(vBuf, kvRow0 * kvDim, N, w.bv(), kvDim);
+        }
         for (int b = 0; b < B; b++) {
             rope.apply(a.q[l], b * T * qDim, T, H, startPos, false);
             rope.apply(kBuf, (kvRow0 + b * T) * kvDim, T, c.kvHeads(), startPos, false);
@@ -134,29 +198,33 @@ public final class Transformer {
         // x' = x + att·W_oᵀ
         float[] xMid = a.xMid[l];
         System.arraycopy(x, 0, xMid, 0, N * D);
-        Gemm.gemm(false, true, N, D, qDim, a.att[l], 0, qDim, params, w.wo().offset(), qDim, xMid, 0, D, true);
+        w.wo().multiply(a.att[l], N, xMid, 0, true);
 
-        RmsNorm.forward(a.xnFfn[l], xMid, params, w.ffnNorm().offset(), a.training ? a.rstdFfn[l] : null, N, D, c.normEps());
-        linear(a.gate[l], 0, a.xnFfn[l], w.wGate(), N);
-        linear(a.up[l], 0, a.xnFfn[l], w.wUp(), N);
+        RmsNorm.forward(a.xnFfn[l], xMid, w.ffnNorm().array(), w.ffnNorm().offset(), a.training ? a.rstdFfn[l] : null, N, D, c.normEps());
+        w.gate().multiply(a.xnFfn[l], N, a.gate[l], 0, false);
+        w.up().multiply(a.xnFfn[l], N, a.up[l], 0, false);
         SwiGlu.forward(a.hidden[l], a.gate[l], a.up[l], N * F);
         // x'' = x' + hidden·W_downᵀ
         float[] xOut = a.x[l + 1];
         System.arraycopy(xMid, 0, xOut, 0, N * D);
-        Gemm.gemm(false, true, N, D, F, a.hidden[l], 0, F, params, w.wDown().offset(), F, xOut, 0, D, true);
+        w.down().multiply(a.hidden[l], N, xOut, 0, true);
+    }
+
+    /** y[r, :] += bias for n rows of {@code width} floats from {@code yOff}. */
+    private static void addBias(float[] y, int yOff, int n, ModelWeights.Slice bias, int width) {
+        float[] b = bias.array();
+        int bo = bias.offset();
+        for (int r = 0; r < n; r++) {
+            int o = yOff + r * width;
+            for (int j = 0; j < width; j++) y[o + j] += b[bo + j];
+        }
     }
 
     private void head(Activations a) {
         int N = a.rows, D = config.dim();
-        RmsNorm.forward(a.xnFinal, a.x[config.layers()], params, layout.outputNorm().offset(),
-                a.training ? a.rstdFinal : null, N, D, config.normEps());
-        linear(a.logits, 0, a.xnFinal, layout.output(), N);
-    }
-
-    /** y[N, out] = x[N, in] · W[out, in]ᵀ, written at {@code yOff}. */
-    private void linear(float[] y, int yOff, float[] x, ParameterLayout.View w, int n) {
-        int out = w.rows(), in = w.cols();
-        Gemm.gemm(false, true, n, out, in, x, 0, in, params, w.offset(), in, y, yOff, out, false);
+        ModelWeights.Slice g = weights.outputNorm();
+        RmsNorm.forward(a.xnFinal, a.x[config.layers()], g.array(), g.offset(), a.training ? a.rstdFinal : null, N, D, config.normEps());
+        weights.output().multiply(a.xnFinal, N, a.logits, 0, false);
     }
 
     // ------------------------------------------------------------------ backward
@@ -169,6 +237,8 @@ public final class Transformer {
      */
     public void backward(Activations a, float[] dLogits, float[] grads) {
         if (!a.training) throw new IllegalStateException("backward needs activations created with training = true");
+        requireFlat("flat parameters to differentiate");
+        if (config.shiftLogits()) throw new IllegalStateException("training a model with shifted logits (Dream) is not supported");
         if (grads.length != params.length) throw new IllegalArgumentException("gradient buffer has " + grads.length + " floats, expected " + params.length);
         ModelConfig c = config;
         int N = a.rows, D = c.dim();
@@ -227,11 +297,24 @@ public final class Transformer {
             rope.apply(a.dq, qo, T, H, 0, true);
             rope.apply(a.dk, ko, T, c.kvHeads(), 0, true);
         }
+        if (w.bq() != null) {
+            // the bias is added before the rotation: its gradient sums dq (dk, dv) over the rows
+            biasBackward(grads, w.bq(), a.dq, N);
+            biasBackward(grads, w.bk(), a.dk, N);
+            biasBackward(grads, w.bv(), a.dv, N);
+        }
         Arrays.fill(a.dxn, 0f);
         linearBackward(a.dxn, grads, a.dq, a.xnAttn[l], w.wq(), N);
         linearBackward(a.dxn, grads, a.dk, a.xnAttn[l], w.wk(), N);
         linearBackward(a.dxn, grads, a.dv, a.xnAttn[l], w.wv(), N);
         RmsNorm.backward(dx, grads, w.attnNorm().offset(), a.dxn, a.x[l], params, w.attnNorm().offset(), a.rstdAttn[l], N, D);
+    }
+
+    private static void biasBackward(float[] grads, ParameterLayout.View b, float[] dy, int n) {
+        int width = b.size(), off = b.offset();
+        for (int r = 0; r < n; r++) {
+            for (int j = 0; j < width; j++) grads[off + j] += dy[r * width + j];
+        }
     }
 
     /** For y = x·Wᵀ: dx[N,in] += dy·W and dW[out,in] += dyᵀ·x. */
@@ -252,6 +335,7 @@ public final class Transformer {
         if (!config.causal()) {
             throw new IllegalStateException("exact KV caching needs a causal model; this one is " + config.attention());
         }
+        if (config.shiftLogits()) throw new IllegalStateException("cached decoding of a model with shifted logits is not supported");
         if (count < 1) throw new IllegalArgumentException("count must be at least 1, got " + count);
         int pos0 = cache.length;
         if (pos0 + count > cache.capacity) {

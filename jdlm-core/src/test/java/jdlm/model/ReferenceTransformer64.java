@@ -28,6 +28,11 @@ public final class ReferenceTransformer64 {
             double[][] q = matmulT(xn, p, w.wq());
             double[][] k = matmulT(xn, p, w.wk());
             double[][] v = matmulT(xn, p, w.wv());
+            if (c.qkvBias()) {
+                addBias(q, p, w.bq());
+                addBias(k, p, w.bk());
+                addBias(v, p, w.bv());
+            }
             rope(q, c.heads());
             rope(k, c.kvHeads());
             double[][] att = attention(q, k, v);
@@ -47,7 +52,17 @@ public final class ReferenceTransformer64 {
             for (int t = 0; t < T; t++) for (int i = 0; i < D; i++) x[t][i] += m[t][i];
         }
         double[][] xf = rmsnorm(x, p, layout.outputNorm().offset());
-        return matmulT(xf, p, layout.output());
+        double[][] logits = matmulT(xf, p, layout.output());
+        if (!c.shiftLogits()) return logits;
+        // Dream: position t reads the hidden state of t − 1; position 0 keeps its own
+        double[][] shifted = new double[T][];
+        shifted[0] = logits[0];
+        for (int t = 1; t < T; t++) shifted[t] = logits[t - 1];
+        return shifted;
+    }
+
+    private static void addBias(double[][] y, double[] p, ParameterLayout.View b) {
+        for (double[] row : y) for (int j = 0; j < row.length; j++) row[j] += p[b.offset() + j];
     }
 
     private double[][] rmsnorm(double[][] x, double[] p, int gOff) {

@@ -18,6 +18,8 @@ import java.util.Map;
 import jdlm.format.FormatException;
 import jdlm.format.Json;
 import jdlm.format.JsonException;
+import jdlm.tensor.QuantType;
+import jdlm.tensor.WeightTensor;
 
 /**
  * A safetensors file, memory-mapped: an 8-byte little-endian header length, a JSON header naming
@@ -178,6 +180,17 @@ public final class SafetensorsFile implements AutoCloseable {
     public MemorySegment segment(String name) {
         TensorInfo t = tensor(name);
         return data.asSlice(t.offset(), t.byteSize());
+    }
+
+    /** A tensor as a {@link WeightTensor} over the mapping (no copy); valid until this file is closed. */
+    public WeightTensor weight(String name) {
+        TensorInfo t = tensor(name);
+        QuantType type = switch (t.dtype()) {
+            case F32 -> QuantType.F32;
+            case F16 -> QuantType.F16;
+            case BF16 -> QuantType.BF16;
+        };
+        return new WeightTensor(name, type, t.shape(), segment(name));
     }
 
     /** Reads a tensor of any supported dtype into {@code out[outOff ..]} as float32. */

@@ -1,0 +1,142 @@
+package jdlm.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import jdlm.model.ModelConfig.AttentionMode;
+import jdlm.tensor.Rope;
+import org.junit.jupiter.api.Test;
+
+/** The Qwen2 / Dream variants of the architecture: q/k/v biases, tied embeddings, shifted logits. */
+class ArchitectureVariantsTest {
+
+    private static ModelConfig variant(AttentionMode mode, boolean bias, boolean tied, boolean shift) {
+        return new ModelConfig(2, 10, 4, 2, 6, 14, 11, 16, 10000.0, 1e-5f, mode, Rope.Style.HALVES, bias, tied, shift);
+    }
+
+    private static Transformer randomModel(ModelConfig c, long seed) {
+        float[] p = new float[new ParameterLayout(c).size()];
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = 0; i < p.length; i++) p[i] = (float) (r.nextGaussian() * 0.5);
+        return new Transformer(c, p);
+    }
+
+    private static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) d[i] = a[i];
+        return d;
+    }
+
+    @Test
+    void variantsMatchFloat64Reference() {
+        boolean[] tf = {false, true};
+        for (boolean bias : tf) for (boolean tied : tf) for (boolean shift : tf) {
+            ModelConfig c = variant(AttentionMode.BIDIRECTIONAL, bias, tied, shift);
+            Transformer m = randomModel(c, 3);
+            int T = 7, V = c.vocabSize();
+            int[] tokens = new SplittableRandom(4).ints(T, 0, V).toArray();
+            float[] got = m.logits(tokens, 1, T);
+            double[][] want = new ReferenceTransformer64(c).logits(toDouble(m.parameters()), tokens);
+            double maxErr = 0, maxRef = 0;
+            for (int t = 0; t < T; t++) {
+                for (int j = 0; j < V; j++) {
+                    maxErr = Math.max(maxErr, Math.abs(want[t][j] - got[t * V + j]));
+                    maxRef = Math.max(maxRef, Math.abs(want[t][j]));
+                }
+            }
+            assertTrue(maxErr / maxRef < 1e-5, "bias " + bias + " tied " + tied + " shift " + shift + ": relative error " + maxErr / maxRef);
+        }
+    }
+
+    @Test
+    void shiftedLogitsReadThePreviousPositionAndPositionZeroKeepsItsOwn() {
+        ModelConfig plain = variant(AttentionMode.BIDIRECTIONAL, true, false, false);
+        Transformer a = randomModel(plain, 9);
+        Transformer b = new Transformer(variant(AttentionMode.BIDIRECTIONAL, true, false, true), a.parameters());
+        int B = 2, T = 5, V = plain.vocabSize();
+        int[] tokens = new SplittableRandom(2).ints(B * T, 0, V).toArray();
+        float[] raw = a.logits(tokens, B, T), shifted = b.logits(tokens, B, T);
+        for (int s = 0; s < B; s++) {
+            for (int t = 0; t < T; t++) {
+                int from = s * T + Math.max(t - 1, 0), to = s * T + t;
+                for (int j = 0; j < V; j++) assertEquals(raw[from * V + j], shifted[to * V + j], 0f, "sequence " + s + " position " + t);
+            }
+        }
+    }
+
+    @Test
+    void biasAndTiedEmbeddingGradientsMatchFiniteDifferences() {
+        ModelConfig c = variant(AttentionMode.CAUSAL, true, true, false);
+        Transformer m = randomModel(c, 11);
+        int T = 6;
+        int[] tokens = new SplittableRandom(5).ints(T, 0, c.vocabSize()).toArray();
+        SplittableRandom r = new SplittableRandom(13);
+        float[] g = new float[T * c.vocabSize()];
+        for (int i = 0; i < g.length; i++) g[i] = (float) r.nextGaussian();
+        Activations a = new Activations(c, 1, T, true);
+        m.forward(a, tokens);
+        float[] grads = new float[m.parameters().length];
+        m.backward(a, g, grads);
+
+        ReferenceTransformer64 ref = new ReferenceTransformer64(c);
+        double[] p = toDouble(m.parameters());
+        double h = 1e-5, errSq = 0, refSq = 0;
+        for (ParameterLayout.View v : m.layout().views().values()) {
+            if (!v.name().endsWith(".bias") && !v.name().equals("token_embd.weight")) continue;
+            for (int s = 0; s < 8; s++) {
+                int i = v.offset() + r.nextInt(v.size());
+                double keep = p[i];
+                p[i] = keep + h;
+                double up = project(ref.logits(p, tokens), g);
+                p[i] = keep - h;
+                double down = project(ref.logits(p, tokens), g);
+                p[i] = keep;
+                double fd = (up - down) / (2 * h);
+                errSq += (grads[i] - fd) * (grads[i] - fd);
+                refSq += fd * fd;
+            }
+        }
+        assertTrue(refSq > 0);
+        assertTrue(Math.sqrt(errSq / refSq) < 1e-4, "relative error " + Math.sqrt(errSq / refSq));
+    }
+
+    private static double project(double[][] logits, float[] g) {
+        double s = 0;
+        int V = logits[0].length;
+        for (int t = 0; t < logits.length; t++) for (int j = 0; j < V; j++) s += logits[t][j] * g[t * V + j];
+        return s;
+    }
+
+    @Test
+    void shiftedModelsRefuseTrainingAndCachedDecoding() {
+        ModelConfig c = variant(AttentionMode.CAUSAL, false, false, true);
+        Transformer m = randomModel(c, 1);
+        Activations a = new Activations(c, 1, 3, true);
+        m.forward(a, new int[] {1, 2, 3});
+        assertThrows(IllegalStateException.class, () -> m.backward(a, new float[3 * c.vocabSize()], new float[m.parameters().length]));
+        assertThrows(IllegalStateException.class, () -> m.decode(new KVCache(c, 4), new int[] {1}, 0, 1));
+    }
+
+    @Test
+    void configMapsWithoutTheVariantKeysReadAsTheNativeArchitecture() {
+        ModelConfig native_ = ModelConfig.of(2, 8, 2, 12, 20, 16, AttentionMode.BIDIRECTIONAL);
+        Map<String, Object> old = new LinkedHashMap<>(native_.toMap());
+        old.remove("qkv_bias");
+        old.remove("tied_embeddings");
+        old.remove("shift_logits");
+        assertEquals(native_, ModelConfig.fromMap(old));
+        ModelConfig dream = variant(AttentionMode.BIDIRECTIONAL, true, true, true);
+        assertEquals(dream, ModelConfig.fromMap(dream.toMap()));
+        Map<String, Object> bad = new LinkedHashMap<>(dream.toMap());
+        bad.put("shift_logits", "yes");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelConfig.fromMap(bad));
+        assertTrue(e.getMessage().contains("shift_logits"), e.getMessage());
+        assertFalse(new ParameterLayout(dream).views().containsKey("output.weight"), "tied embeddings have no separate output matrix");
+    }
+}

@@ -137,7 +137,7 @@ public final class Transformer {
         System.arraycopy(tokens, 0, a.tokens, 0, N);
         embed(a.x[0], tokens, 0, N);
         for (int l = 0; l < config.layers(); l++) {
-            blockForward(l, a, a.k[l], a.v[l], 0, 0, config.causal());
+            blockForward(l, a, a.k[l], a.v[l], 0, 0, T, config.causal());
         }
         head(a);
         if (config.shiftLogits()) shiftLogits(a.logits, B, T);
@@ -167,10 +167,10 @@ public final class Transformer {
     /**
      * One block over all rows of {@code a}. Keys and values are written to rows starting at
      * {@code kvRow0} of {@code kBuf}/{@code vBuf}; sequence b's queries sit at positions
-     * startPos..startPos+T-1 and attend to key rows from {@code kvRow0 + b·T − startPos}
-     * (its own rows in a batch; the whole cache when decoding).
+     * startPos..startPos+T-1 and attend to {@code keys} key rows from {@code kvRow0 + b·T − startPos}
+     * (its own rows in a batch; the whole cache when decoding or recomputing a window).
      */
-    private void blockForward(int l, Activations a, float[] kBuf, float[] vBuf, int kvRow0, int startPos, boolean causal) {
+    private void blockForward(int l, Activations a, float[] kBuf, float[] vBuf, int kvRow0, int startPos, int keys, boolean causal) {
         ModelConfig c = config;
         ModelWeights.Layer w = weights.layers().get(l);
         int B = a.batch, T = a.seqLen, N = a.rows, D = c.dim(), F = c.hiddenDim();
@@ -193,7 +193,7 @@ public final class Transformer {
         for (int b = 0; b < B; b++) {
             int keyRow0 = kvRow0 + b * T - startPos;
             Attention.forward(a.att[l], b * T * qDim, a.q[l], b * T * qDim, kBuf, keyRow0 * kvDim, vBuf, keyRow0 * kvDim,
-                    a.training ? a.probs[l] : null, b * H * T * T, T, startPos + T, H, c.kvHeads(), c.headDim(), causal, startPos);
+                    a.training ? a.probs[l] : null, b * H * T * T, T, keys, H, c.kvHeads(), c.headDim(), causal, startPos);
         }
         // x' = x + att·W_oᵀ
         float[] xMid = a.xMid[l];
@@ -341,6 +341,56 @@ public final class Transformer {
         if (pos0 + count > cache.capacity) {
             throw new IllegalArgumentException("KV cache full: " + pos0 + " cached + " + count + " new > capacity " + cache.capacity);
         }
+        float[] logits = runRows(cache, tokens, off, count, pos0, pos0 + count, true);
+        cache.length = pos0 + count;
+        return logits;
+    }
+
+    // ------------------------------------------------------------------ block cache (Fast-dLLM)
+
+    /**
+     * A full bidirectional pass over one sequence of {@code length} tokens that also keeps every
+     * layer's keys and values in {@code cache}, for later {@link #forwardWindow} calls. Returns the
+     * logits [length, vocab] (the same as {@link #logits}; the array is reused by later calls).
+     */
+    public float[] forwardCaching(KVCache cache, int[] tokens, int length) {
+        if (config.causal()) throw new IllegalStateException("the block cache is for bidirectional models; a causal one decodes with decode()");
+        if (length < 1 || length > cache.capacity) {
+            throw new IllegalArgumentException("length " + length + " must be in [1, " + cache.capacity + "] (the cache's capacity)");
+        }
+        float[] logits = runRows(cache, tokens, 0, length, 0, length, false);
+        cache.length = length;
+        if (config.shiftLogits()) shiftLogits(logits, 1, length);
+        return logits;
+    }
+
+    /**
+     * Logits [hi − lo, vocab] of positions [lo, hi) of the sequence last run by
+     * {@link #forwardCaching}, recomputed from their current tokens while every other position
+     * enters attention through the keys and values cached then (an approximation once those
+     * positions' context has changed; exact when it has not). The window's own keys and values
+     * replace the cached ones. {@code tokens} is the whole sequence.
+     */
+    public float[] forwardWindow(KVCache cache, int[] tokens, int lo, int hi) {
+        if (config.causal()) throw new IllegalStateException("the block cache is for bidirectional models");
+        if (cache.length == 0) throw new IllegalStateException("the cache is empty: run forwardCaching first");
+        if (lo < 0 || hi > cache.length || lo >= hi) {
+            throw new IllegalArgumentException("window [" + lo + ", " + hi + ") must lie inside the cached " + cache.length + " positions");
+        }
+        // Dream reads position i from the hidden state at i − 1: recompute one row more on the left
+        int from = config.shiftLogits() && lo > 0 ? lo - 1 : lo;
+        float[] raw = runRows(cache, tokens, from, hi - from, from, cache.length, false);
+        if (!config.shiftLogits()) return raw;
+        int V = config.vocabSize();
+        if (from == lo) shiftLogits(raw, 1, hi - lo);     // lo = 0: position 0 keeps its own row
+        return java.util.Arrays.copyOf(raw, (hi - lo) * V); // rows from−1+1 .. hi−1 of the raw window
+    }
+
+    /**
+     * Runs rows [pos0, pos0 + count) of one sequence (tokens from {@code off}), writing their keys
+     * and values at those rows of the cache and attending to its first {@code keys} rows.
+     */
+    private float[] runRows(KVCache cache, int[] tokens, int off, int count, int pos0, int keys, boolean causal) {
         Activations a = cache.scratch;
         if (a == null || a.seqLen != count) {
             a = new Activations(config, 1, count, false);
@@ -348,10 +398,9 @@ public final class Transformer {
         }
         embed(a.x[0], tokens, off, count);
         for (int l = 0; l < config.layers(); l++) {
-            blockForward(l, a, cache.k[l], cache.v[l], pos0, pos0, true);
+            blockForward(l, a, cache.k[l], cache.v[l], pos0, pos0, keys, causal);
         }
         head(a);
-        cache.length = pos0 + count;
         return a.logits;
     }
 }

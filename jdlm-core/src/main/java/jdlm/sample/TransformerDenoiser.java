@@ -1,9 +1,10 @@
 package jdlm.sample;
 
+import jdlm.model.KVCache;
 import jdlm.model.Transformer;
 
-/** A bidirectional {@link Transformer} seen as a {@link DenoisingModel}. */
-public final class TransformerDenoiser implements DenoisingModel {
+/** A bidirectional {@link Transformer} seen as a {@link DenoisingModel}, block cache included. */
+public final class TransformerDenoiser implements WindowedDenoisingModel {
     private final Transformer model;
 
     public TransformerDenoiser(Transformer model) {
@@ -13,7 +14,19 @@ public final class TransformerDenoiser implements DenoisingModel {
         this.model = model;
     }
 
+    private record LayerCache(KVCache kv) implements Cache {}
+
     @Override public float[] logits(int[] canvas, int batch, int length) { return model.logits(canvas, batch, length); }
     @Override public int vocabSize() { return model.config().vocabSize(); }
     @Override public int contextLength() { return model.config().contextLength(); }
+
+    @Override public Cache newCache(int length) { return new LayerCache(new KVCache(model.config(), length)); }
+
+    @Override public float[] logits(int[] row, int length, Cache cache) {
+        return model.forwardCaching(((LayerCache) cache).kv(), row, length).clone();
+    }
+
+    @Override public float[] windowLogits(int[] row, int lo, int hi, Cache cache) {
+        return model.forwardWindow(((LayerCache) cache).kv(), row, lo, hi);
+    }
 }

@@ -14,13 +14,14 @@ public interface WindowedDenoisingModel extends DenoisingModel {
     /** An empty cache for rows of up to {@code length} positions. */
     Cache newCache(int length);
 
-    /** Exact logits [length, vocab] of one row, remembering its keys and values in {@code cache}. */
+    /** Exact logits [length, vocab] of one row (a fresh array), remembering its keys and values in {@code cache}. */
     float[] logits(int[] row, int length, Cache cache);
 
     /**
      * Logits [hi − lo, vocab] of positions [lo, hi) of {@code row} (whose length is that of the
      * cache's last full pass), computed from those positions' current tokens and the cached keys
-     * and values of all others; the window's own keys and values are updated in the cache.
+     * and values of all others; the window's own keys and values are updated in the cache. The
+     * array may be reused by the model's next call: copy what you keep.
      */
     float[] windowLogits(int[] row, int lo, int hi, Cache cache);
 }

@@ -224,7 +224,9 @@ public final class GgufFile implements AutoCloseable {
                         "at most " + Math.min(left(), Integer.MAX_VALUE - 8) + " bytes (what is left in the file)", Long.toUnsignedString(len));
             }
             if (len == 0) return "";
-            String s = new String(seg.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+            byte[] utf8 = new byte[(int) len];
+            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, pos, utf8, 0, utf8.length);
+            String s = new String(utf8, StandardCharsets.UTF_8);
             pos += len;
             return s;
         }

@@ -133,7 +133,7 @@ final class InspectCommand implements Callable<Integer> {
         long bytes = 0, parameters = 0;
         for (Path file : files) {
             try (SafetensorsFile f = SafetensorsFile.open(file)) {
-                for (Map.Entry<String, String> e : f.metadata().entrySet()) meta.putIfAbsent(e.getKey(), abbreviate(e.getValue()));
+                f.metadata().forEach(meta::putIfAbsent);
                 boolean jdlm = "jdlm-checkpoint-1".equals(f.metadata().get("format"));
                 for (SafetensorsFile.TensorInfo t : f.tensors().values()) {
                     rows.add(new TensorRow(t.name(), t.dtype().name(), t.shape(), t.byteSize()));
@@ -143,7 +143,9 @@ final class InspectCommand implements Callable<Integer> {
             }
             bytes += Files.size(file);
         }
-        return new Summary(format, architecture(meta, config), files, bytes, parameters, rows, meta, config);
+        String architecture = architecture(meta, config);
+        meta.replaceAll((k, v) -> abbreviate((String) v));
+        return new Summary(format, architecture, files, bytes, parameters, rows, meta, config);
     }
 
     /** From a Hugging Face config.json (architectures, model_type) or a jdlm checkpoint's config. */

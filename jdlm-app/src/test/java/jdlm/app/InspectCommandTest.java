@@ -75,7 +75,7 @@ class InspectCommandTest {
         Path run = TinyRuns.masked();
         Map<String, Object> j = CommandRun.of("inspect", run.toString(), "--json").json();
         assertEquals("jdlm run", j.get("format"));
-        assertTrue(((String) j.get("architecture")).startsWith("jdlm"), j.get("architecture").toString());
+        assertEquals("jdlm (bidirectional attention)", j.get("architecture"));
         long weights = Checkpoint.load(run.resolve(TrainCommand.CHECKPOINT)).parameters().length;
         assertEquals(weights, j.get("parameters"));
         assertTrue(j.get("config") instanceof Map<?, ?>);

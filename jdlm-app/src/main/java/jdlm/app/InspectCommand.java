@@ -174,6 +174,7 @@ final class InspectCommand implements Callable<Integer> {
         }
         if (value instanceof String s) return abbreviate(s);
         if (type == GgufValueType.UINT64 && value instanceof Long l && l < 0) return Long.toUnsignedString(l);
+        if (value instanceof Double d && !Double.isFinite(d)) return d.toString(); // JSON has no NaN or infinity
         return value;
     }
 

@@ -143,6 +143,10 @@ public final class GgufMetadata {
         return (GgufArray) require(key, GgufValueType.ARRAY, "an array");
     }
 
+    public GgufArray getList(String key, GgufArray defaultValue) {
+        return has(key) ? getList(key) : defaultValue;
+    }
+
     /** An array of strings (e.g. {@code tokenizer.ggml.tokens}). */
     public List<String> getStrings(String key) {
         GgufArray a = getList(key);

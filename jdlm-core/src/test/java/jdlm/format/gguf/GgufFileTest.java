@@ -76,6 +76,23 @@ class GgufFileTest {
     }
 
     @Test
+    void anEightGigabyteFileIsMappedNotRead() throws IOException {
+        // a sparse file: 2³¹ F32 elements (8 GiB) after the header, never written, so never on disk
+        GgufBytes g = new GgufBytes().header(3, 1, 0).tensorInfo("big", new long[] {1L << 29, 4}, 0, 0).padTo(32);
+        Path p = write("big.gguf", g.toByteArray());
+        long dataBytes = 4L << 31;
+        try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+            raf.setLength(g.size() + dataBytes);
+        }
+        try (GgufFile f = GgufFile.open(p)) {
+            WeightTensor w = f.weight("big");
+            assertArrayEquals(new long[] {4, 1L << 29}, w.shape());
+            assertEquals(dataBytes, w.data().byteSize());
+            assertEquals(0f, w.data().get(ValueLayout.JAVA_FLOAT_UNALIGNED, dataBytes - 4), "the last element is reachable");
+        }
+    }
+
+    @Test
     void version2IsReadLikeVersion3() throws IOException {
         byte[] v2 = new GgufBytes().header(2, 0, 1).key("a", GgufValueType.BOOL).u8(1).toByteArray();
         try (GgufFile f = GgufFile.open(write("v2.gguf", v2))) {
@@ -196,6 +213,7 @@ class GgufFileTest {
         assertTrue(assertThrows(FormatException.class, () -> m.getStrings("types")).getMessage().contains("ARRAY of 4 INT32"));
         assertEquals(7, m.getLong("missing", 7));
         assertEquals("d", m.getString("missing", "d"));
+        assertEquals(null, m.getList("missing", null));
         assertThrows(FormatException.class, () -> m.getString("u8", "d"), "a present key of the wrong type is not defaulted");
         assertEquals(255.0, m.getDouble("u8"));
         assertEquals(List.of(1L, 3L, -6L, (long) Integer.MAX_VALUE), m.getList("types"));

@@ -126,6 +126,11 @@ final class BenchGenerateCommand implements Callable<Integer> {
                         .withEos(false, false, false, false).withSeed(seed);
                 String name = "diffusion K=" + k + (b == n ? "" : ", blocks of " + b);
                 rows.add(run(name, "diffusion", k, promptIds, judge, p -> sampler.generate(Canvas.completion(new int[][] {p}, n, tok.maskId()), o, StepListener.NONE)));
+                if (b != n && k > n / b) { // Fast-dLLM dual cache: pays off when a block takes several steps
+                    SamplerOptions cached = o.withBlockCache(true);
+                    rows.add(run(name + ", dual cache", "diffusion", k, promptIds, judge,
+                            p -> sampler.generate(Canvas.completion(new int[][] {p}, n, tok.maskId()), cached, StepListener.NONE)));
+                }
             }
         }
         if (randomSize == null) { // random weights are never confident: threshold would commit one token per step
@@ -133,6 +138,9 @@ final class BenchGenerateCommand implements Callable<Integer> {
                     .withEos(false, false, false, false).withSeed(seed);
             rows.add(run("threshold τ=0.9, blocks of " + block, "diffusion", n, promptIds, judge,
                     p -> sampler.generate(Canvas.completion(new int[][] {p}, n, tok.maskId()), thr, StepListener.NONE)));
+            SamplerOptions thrCached = thr.withBlockCache(true);
+            rows.add(run("threshold τ=0.9, blocks of " + block + ", dual cache", "diffusion", n, promptIds, judge,
+                    p -> sampler.generate(Canvas.completion(new int[][] {p}, n, tok.maskId()), thrCached, StepListener.NONE)));
             SamplerOptions anc = SamplerOptions.of(n, n).withTokens(chooser()).withPolicy(new AncestralPolicy(new LinearSchedule(1e-3)))
                     .withEos(false, false, false, false).withSeed(seed);
             rows.add(run("MDLM ancestral K=" + n, "diffusion", n, promptIds, judge,
@@ -247,9 +255,9 @@ final class BenchGenerateCommand implements Callable<Integer> {
         } else {
             out.printf(Locale.ROOT, "bench generate: %s; n=%d, %d prompts of %d tokens, temperature %.2f, %d threads (pinned=%s)%n",
                     what, length, prompts, promptTokens, temperature, ThreadPool.shared().threads(), ThreadPool.shared().pinned());
-            out.printf(Locale.ROOT, "%-34s %10s %8s %9s %10s %8s%n", "", "tokens/s", "vs AR", "passes", "gen PPL", "entropy");
+            out.printf(Locale.ROOT, "%-46s %10s %8s %9s %10s %8s%n", "", "tokens/s", "vs AR", "passes", "gen PPL", "entropy");
             for (Row r : rows) {
-                out.printf(Locale.ROOT, "%-34s %10.1f %7.2fx %9.0f %10s %8s%n", r.name(), r.tokensPerSecond(), r.tokensPerSecond() / arSpeed,
+                out.printf(Locale.ROOT, "%-46s %10.1f %7.2fx %9.0f %10s %8s%n", r.name(), r.tokensPerSecond(), r.tokensPerSecond() / arSpeed,
                         r.forwardPasses(), Double.isNaN(r.perplexity()) ? "-" : String.format(Locale.ROOT, "%.2f", r.perplexity()),
                         Double.isNaN(r.entropy()) ? "-" : String.format(Locale.ROOT, "%.3f", r.entropy()));
             }

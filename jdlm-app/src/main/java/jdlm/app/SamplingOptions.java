@@ -47,6 +47,9 @@ final class SamplingOptions {
     double cfg;
     @Option(names = "--remask", defaultValue = "0", paramLabel = "R", description = "Low-confidence remasking: R committed tokens back to MASK per step; 0 is off (default: ${DEFAULT-VALUE}).")
     int remask;
+    @Option(names = "--block-cache", description = "Fast-dLLM dual cache: one full pass per block, then passes over the block only,"
+            + " reusing the rest of the canvas's keys and values (faster, approximate; use with --block).")
+    boolean blockCache;
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed of the token noise and of random policies (default: ${DEFAULT-VALUE}).")
     long seed;
     @Option(names = "--show-steps", description = "Draw the canvas as it denoises (live on a terminal, a few snapshots otherwise).")
@@ -68,7 +71,7 @@ final class SamplingOptions {
         int k = steps != null ? steps : length;
         int b = block != null ? block : length;
         return SamplerOptions.of(k, b).withTokens(tokens()).withPolicy(unmaskingPolicy(schedule))
-                .withGuidance(cfg).withRemask(remask).withSeed(seed);
+                .withGuidance(cfg).withRemask(remask).withBlockCache(blockCache).withSeed(seed);
     }
 
     private UnmaskingPolicy unmaskingPolicy(NoiseSchedule schedule) {
@@ -104,6 +107,7 @@ final class SamplingOptions {
         putTokenSettings(m);
         m.put("cfg", cfg);
         m.put("remask", (long) remask);
+        m.put("block_cache", blockCache);
         return m;
     }
 
@@ -124,6 +128,7 @@ final class SamplingOptions {
         if (factor != null) sb.append(" --factor");
         if (cfg != 0) sb.append(" --cfg");
         if (remask != 0) sb.append(" --remask");
+        if (blockCache) sb.append(" --block-cache");
         return sb.toString().strip();
     }
 }

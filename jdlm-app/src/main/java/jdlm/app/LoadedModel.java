@@ -12,10 +12,17 @@ import java.util.Map;
 
 import jdlm.format.FormatException;
 import jdlm.format.Json;
+import jdlm.format.gguf.GgufFile;
 import jdlm.format.safetensors.SafetensorsFile;
 import jdlm.model.ModelConfig;
 import jdlm.model.Transformer;
+import jdlm.model.interop.GgufImport;
+import jdlm.model.interop.HuggingFaceImport;
+import jdlm.model.interop.ImportedModel;
 import jdlm.noise.NoiseSchedule;
+import jdlm.tensor.WeightTensor;
+import jdlm.tokenizer.BpeTokenizer;
+import jdlm.tokenizer.ChatTemplate;
 import jdlm.tokenizer.Tokenizer;
 import jdlm.tokenizer.TokenizerSpec;
 import jdlm.tokenizer.Tokenizers;
@@ -25,14 +32,16 @@ import jdlm.train.Checkpoint;
  * A model opened for use (generate, infill, eval): the network, its tokenizer, the file it came
  * from, and what its training run recorded (objective, schedule, sequence length) when known.
  *
- * <p>{@code --model} is a run directory (its {@code checkpoint.safetensors}) or a checkpoint file.
- * Only jdlm checkpoints load for now; GGUF and Hugging Face safetensors are recognised and refused
- * with a message saying so, rather than failing on a field they were never meant to have.
+ * <p>{@code --model} is a jdlm run directory (its {@code checkpoint.safetensors}) or checkpoint
+ * file, a GGUF file (llama.cpp's {@code llada}, {@code dream} or {@code llama} architectures), or a
+ * Hugging Face model directory (config.json, safetensors, tokenizer.json) of LLaDA or Dream.
+ * Imported weights stay memory-mapped for the life of the process.
  *
  * @param training the training settings stored in the checkpoint (empty when it has none)
  * @param ema      true when the EMA weights were loaded
+ * @param chat     the chat template of an imported instruct model, or null
  */
-record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String, Object> training, boolean ema) {
+record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String, Object> training, boolean ema, ChatTemplate chat) {
 
     static final String DEFAULT_MODEL = "models/default";
 
@@ -55,7 +64,7 @@ record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String
         ModelConfig c = config();
         return String.format(java.util.Locale.ROOT, "%s%s: %s, %,d parameters (%d layers, d=%d, context %d), %s tokenizer",
                 file, ema ? " (EMA weights)" : "", c.causal() ? "causal (autoregressive)" : "masked diffusion",
-                model.parameters().length, c.layers(), c.dim(), c.contextLength(), tokenizer.name());
+                model.parameterCount(), c.layers(), c.dim(), c.contextLength(), tokenizer.name());
     }
 
     /**
@@ -63,7 +72,10 @@ record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String
      * the EMA weights are used when the checkpoint has them; {@code notes} hears when it does not.
      */
     static LoadedModel open(Path given, boolean useEma, java.util.function.Consumer<String> notes) {
-        Path file = checkpointFile(given != null ? given : bundledDefault());
+        Path path = given != null ? given : bundledDefault();
+        if (Files.isRegularFile(path) && startsWith(path, "GGUF")) return openGguf(path, useEma, notes);
+        if (isHuggingFaceDirectory(path)) return openHuggingFace(path, useEma, notes);
+        Path file = checkpointFile(path);
         Checkpoint ckpt = Checkpoint.load(file);
         if (ckpt.tokenizer() == null) {
             throw new FormatException(file, "__metadata__.jdlm.tokenizer", "a tokenizer spec", "nothing");
@@ -91,7 +103,79 @@ record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String
                 notes.accept("note: " + file + " has unreadable training settings (" + e.getMessage() + "); using defaults");
             }
         }
-        return new LoadedModel(file, new Transformer(ckpt.config(), weights), tok, training, ema);
+        return new LoadedModel(file, new Transformer(ckpt.config(), weights), tok, training, ema, null);
+    }
+
+    /** A directory with config.json and no jdlm checkpoint. */
+    static boolean isHuggingFaceDirectory(Path p) {
+        return Files.isDirectory(p) && Files.isRegularFile(p.resolve("config.json")) && !Files.exists(p.resolve(TrainCommand.CHECKPOINT));
+    }
+
+    private static LoadedModel openGguf(Path file, boolean useEma, java.util.function.Consumer<String> notes) {
+        if (useEma) notes.accept("note: --ema: " + file + " is a GGUF file, which holds one set of weights; using it");
+        GgufFile gguf = GgufFile.open(file); // stays open: the weights are read from its mapping
+        Map<String, Object> metadata = gguf.metadata().asMap();
+        Map<String, WeightTensor> tensors = new LinkedHashMap<>();
+        for (String name : gguf.tensors().keySet()) tensors.put(name, gguf.weight(name));
+        ImportedModel imported = GgufImport.load(file, metadata, tensors);
+        BpeTokenizer tok = BpeTokenizer.fromGguf(file, metadata);
+        checkVocabulary(file, tok, imported.config());
+        ChatTemplate chat = null;
+        try {
+            chat = ChatTemplate.forGguf(metadata, tok);
+        } catch (IllegalArgumentException e) {
+            notes.accept("note: " + file + ": no usable chat template (" + e.getMessage() + "); --chat is unavailable");
+        }
+        return new LoadedModel(file, imported.transformer(), tok, Map.of(), false, chat);
+    }
+
+    private static LoadedModel openHuggingFace(Path dir, boolean useEma, java.util.function.Consumer<String> notes) {
+        if (useEma) notes.accept("note: --ema: " + dir + " is a Hugging Face model, which holds one set of weights; using it");
+        Path tokenizerJson = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(tokenizerJson)) {
+            throw new IllegalArgumentException("--model " + dir + " is a Hugging Face model directory without tokenizer.json;"
+                    + " copy the model's tokenizer.json beside its config.json");
+        }
+        ImportedModel imported = HuggingFaceImport.open(dir); // stays open: the weights are read from its mappings
+        Map<String, Object> config = readJson(dir.resolve("config.json"));
+        BpeTokenizer.SpecialIds preset = imported.architecture().equals("dream") ? BpeTokenizer.SpecialIds.DREAM_7B : BpeTokenizer.SpecialIds.LLADA_8B;
+        int eos = id(config, "eos_token_id", preset.eos());
+        BpeTokenizer.SpecialIds ids = new BpeTokenizer.SpecialIds(eos, imported.maskTokenId().orElse(preset.mask()),
+                id(config, "pad_token_id", eos), id(config, "bos_token_id", preset.bos()));
+        BpeTokenizer tok = BpeTokenizer.fromTokenizerJson(tokenizerJson, ids);
+        checkVocabulary(tokenizerJson, tok, imported.config());
+        ChatTemplate chat = null;
+        Path tokenizerConfig = dir.resolve("tokenizer_config.json");
+        try {
+            String template = Files.isRegularFile(tokenizerConfig) && readJson(tokenizerConfig).get("chat_template") instanceof String t ? t : null;
+            chat = ChatTemplate.forHuggingFace(template, imported.architecture(), tok);
+        } catch (IllegalArgumentException e) {
+            notes.accept("note: " + dir + ": no usable chat template (" + e.getMessage() + "); --chat is unavailable");
+        }
+        return new LoadedModel(dir, imported.transformer(), tok, Map.of(), false, chat);
+    }
+
+    private static void checkVocabulary(Path file, Tokenizer tok, ModelConfig c) {
+        if (tok.vocabSize() > c.vocabSize()) {
+            throw new FormatException(file, "tokenizer vocabulary", "at most the model's " + c.vocabSize() + " ids", tok.vocabSize() + " tokens");
+        }
+    }
+
+    private static Map<String, Object> readJson(Path file) {
+        try {
+            return Json.parseObject(Files.readString(file), 16 << 20);
+        } catch (IOException e) {
+            throw new FormatException(file, "cannot read the file: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new FormatException(file, "not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** An integer id from a Hugging Face config (some configs give a list: its first element). */
+    private static int id(Map<String, Object> config, String key, int fallback) {
+        Object v = config.get(key);
+        if (v instanceof List<?> l && !l.isEmpty()) v = l.get(0);
+        return v instanceof Number n ? n.intValue() : fallback;
     }
 
     /** The checkpoint file a --model path stands for, refusing what is not a jdlm checkpoint. */
@@ -104,16 +188,13 @@ record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String
         if (Files.isDirectory(given)) {
             file = given.resolve(TrainCommand.CHECKPOINT);
             if (!Files.isRegularFile(file)) {
-                String hint = Files.exists(given.resolve("config.json")) && !Files.exists(given.resolve("metrics.jsonl"))
-                        ? " (a Hugging Face model directory? importing those comes later; for now only jdlm checkpoints load)"
-                        : "";
                 throw new IllegalArgumentException("--model " + given + " is a directory without " + TrainCommand.CHECKPOINT
-                        + hint + "; give a run directory written by ./jdlm train or a checkpoint file");
+                        + " or config.json; give a run directory written by ./jdlm train, a checkpoint file, a GGUF file"
+                        + " or a Hugging Face model directory");
             }
         }
         if (startsWith(file, "GGUF")) {
-            throw new IllegalArgumentException("--model " + file + " is a GGUF file; GGUF import comes later (not supported yet)."
-                    + " For now give a jdlm run directory or checkpoint.safetensors");
+            throw new IllegalArgumentException(file + " is a GGUF file; this needs a jdlm checkpoint (a run directory or checkpoint.safetensors)");
         }
         String format;
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
@@ -124,8 +205,8 @@ record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String
         }
         if (!"jdlm-checkpoint-1".equals(format)) {
             throw new IllegalArgumentException("--model " + file + " is a safetensors file but not a jdlm checkpoint (its format is "
-                    + (format == null ? "not given" : "'" + format + "'") + "); importing Hugging Face / other safetensors models comes"
-                    + " later. For now give a jdlm run directory or checkpoint.safetensors");
+                    + (format == null ? "not given" : "'" + format + "'") + "); a Hugging Face model loads as its directory"
+                    + " (config.json, safetensors, tokenizer.json)");
         }
         return file;
     }

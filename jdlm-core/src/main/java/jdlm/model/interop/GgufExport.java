@@ -1,20 +1,31 @@
 package jdlm.model.interop;
 
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 
+import jdlm.format.gguf.GgmlType;
+import jdlm.format.gguf.GgufMetadata;
+import jdlm.format.gguf.GgufWriter;
 import jdlm.model.ModelConfig;
 import jdlm.model.Transformer;
+import jdlm.tensor.QuantType;
+import jdlm.tensor.Quantizer;
 import jdlm.tensor.Rope;
+import jdlm.tokenizer.GgufVocabularyExport;
+import jdlm.tokenizer.Tokenizer;
 
 /**
  * What a GGUF writer needs to save a native jdlm model so that llama.cpp runs it: a masked-diffusion
  * model as architecture {@code llada}, its causal twin as {@code llama}. Tensor names are jdlm's
  * own (they are llama.cpp's); q/k rows are put in llama.cpp's adjacent-pairs rotary layout.
- * Tokenizer metadata ({@code tokenizer.ggml.*} besides the mask id) is the caller's to add.
+ * {@link #write} puts it all in a file: metadata, the tokenizer, and the matrices in a storage type
+ * of choice (quantised row by row while the file is streamed out; norms stay f32 as in llama.cpp).
  */
 public final class GgufExport {
     private GgufExport() {}
@@ -57,5 +68,54 @@ public final class GgufExport {
         List<ExportTensor> out = new ArrayList<>();
         for (NativeExport.Entry e : NativeExport.tensors(model, Rope.Style.ADJACENT_PAIRS, "GGUF")) out.add(e.tensor());
         return out;
+    }
+
+    /**
+     * Writes {@code model} with its tokenizer as a GGUF file. Matrices are stored as {@code type}
+     * where their rows are a whole number of its blocks, else as Q8_0 (rows of 32) or F32; 1-D
+     * tensors as F32. Returns each tensor's stored type, in file order.
+     */
+    public static Map<String, QuantType> write(Transformer model, Tokenizer tokenizer, QuantType type, Path out) throws IOException {
+        ModelConfig c = model.config();
+        GgufMetadata md = new GgufMetadata();
+        md.putString("general.name", "jdlm " + (c.causal() ? "autoregressive" : "masked diffusion") + " model");
+        for (Map.Entry<String, Object> e : metadata(c, c.causal() ? OptionalInt.empty() : OptionalInt.of(tokenizer.maskId())).entrySet()) {
+            switch (e.getValue()) {
+                case Long l -> md.putUInt32(e.getKey(), l);
+                case Double d -> md.putFloat32(e.getKey(), d);
+                case Boolean b -> md.putBool(e.getKey(), b);
+                case String str -> md.putString(e.getKey(), str);
+                default -> throw new IllegalStateException("unexpected metadata value for " + e.getKey());
+            }
+        }
+        GgufVocabularyExport.write(tokenizer, md);
+        GgufWriter writer = new GgufWriter(md);
+        Map<String, QuantType> stored = new LinkedHashMap<>();
+        for (ExportTensor t : tensors(model)) {
+            long[] shape = t.shape();
+            int cols = (int) shape[shape.length - 1];
+            int rows = (int) (elements(shape) / cols);
+            QuantType q = shape.length < 2 ? QuantType.F32
+                    : cols % type.blockSize() == 0 ? type
+                    : cols % QuantType.Q8_0.blockSize() == 0 ? QuantType.Q8_0 : QuantType.F32;
+            stored.put(t.name(), q);
+            long rowBytes = q.bytesFor(cols);
+            writer.add(t.name(), GgmlType.of(q), shape, stream -> {
+                byte[] row = new byte[(int) rowBytes];
+                MemorySegment seg = MemorySegment.ofArray(row);
+                for (int r = 0; r < rows; r++) {
+                    Quantizer.quantizeRow(q, t.data(), t.offset() + r * cols, cols, seg, 0);
+                    stream.write(row);
+                }
+            });
+        }
+        writer.write(out);
+        return stored;
+    }
+
+    private static long elements(long[] shape) {
+        long n = 1;
+        for (long d : shape) n *= d;
+        return n;
     }
 }

@@ -1,0 +1,177 @@
+package jdlm.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Decodes a run of one stored row of any {@link QuantType} into floats, with the Vector API, in
+ * exactly GGML's block layouts ({@code ggml-common.h}), so real GGUF files decode to the bits ggml's
+ * {@code dequantize_row_*} gives. Every quantised product below is exact in float (a half-precision
+ * scale has 11 significant bits, the integer factors at most 13 together), so the order of the
+ * multiplications cannot change a bit; only Q4_K's {@code d·sc·q − dmin·m} rounds, once, as in ggml.
+ *
+ * <p>Layouts (bytes, little-endian; x is the decoded value):
+ * <ul>
+ * <li>Q8_0, 32 elements in 34 bytes: f16 d, 32 int8 q; {@code x[j] = d·q[j]}.
+ * <li>Q4_0, 32 elements in 18 bytes: f16 d, 16 bytes qs; element j &lt; 16 is the low nibble of
+ *     qs[j], element j + 16 its high nibble; {@code x = d·(nibble − 8)}.
+ * <li>Q4_K, 256 elements in 144 bytes: f16 d, f16 dmin, 12 bytes of eight 6-bit scales and mins,
+ *     128 bytes qs. Sub-block i (32 elements) has scale sc_i and min m_i: for i &lt; 4,
+ *     {@code sc = s[i] & 63, m = s[i+4] & 63}; for i ≥ 4, {@code sc = (s[i+4] & 15) | (s[i-4] >> 6) << 4},
+ *     {@code m = (s[i+4] >> 4) | (s[i] >> 6) << 4}. Elements 64c..64c+31 are the low nibbles of
+ *     qs[32c..32c+31] (sub-block 2c), elements 64c+32..64c+63 their high nibbles (sub-block 2c+1);
+ *     {@code x = (d·sc)·q − dmin·m}.
+ * <li>Q6_K, 256 elements in 210 bytes: ql[128], qh[64], int8 scales[16], f16 d. Each half h of 128
+ *     elements uses ql[64h..], qh[32h..], scales[8h..]; for l in 0..31, with a = ql[l], b = ql[l+32],
+ *     c = qh[l]: element l is {@code (a & 15) | (c & 3) << 4}, l+32 is {@code (b & 15) | (c >> 2 & 3) << 4},
+ *     l+64 is {@code a >> 4 | (c >> 4 & 3) << 4}, l+96 is {@code b >> 4 | (c >> 6) << 4}, each minus 32;
+ *     element e of the half has scale scales[e / 16]; {@code x = d·scale·q}.
+ * </ul>
+ */
+final class RowDecoder {
+    private RowDecoder() {}
+
+    static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    /** Bytes, shorts and ints with as many lanes as a float vector: each converts lane for lane. */
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8));
+    private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
+
+    /**
+     * {@code dst[dstOff + i] = element (k0 + i) of the row whose bytes start at rowBase}, for i in
+     * [0, count). For quantised types k0 and count are whole blocks.
+     */
+    static void decode(QuantType type, MemorySegment seg, long rowBase, int k0, int count, float[] dst, int dstOff) {
+        switch (type) {
+            case F32 -> MemorySegment.copy(seg, F32, rowBase + 4L * k0, dst, dstOff, count);
+            case F16 -> f16(seg, rowBase + 2L * k0, count, dst, dstOff);
+            case BF16 -> bf16(seg, rowBase + 2L * k0, count, dst, dstOff);
+            case Q8_0 -> q8_0(seg, rowBase + (long) (k0 / 32) * 34, count / 32, dst, dstOff);
+            case Q4_0 -> q4_0(seg, rowBase + (long) (k0 / 32) * 18, count / 32, dst, dstOff);
+            case Q4_K -> q4_K(seg, rowBase + (long) (k0 / 256) * 144, count / 256, dst, dstOff);
+            case Q6_K -> q6_K(seg, rowBase + (long) (k0 / 256) * 210, count / 256, dst, dstOff);
+        }
+    }
+
+    /** Half to float by bits: exponent and mantissa moved into place and rescaled by 2^112 (exact, subnormals too). */
+    private static void f16(MemorySegment seg, long off, int count, float[] dst, int dstOff) {
+        int cv = count - count % L, i = 0;
+        for (; i < cv; i += L) {
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(H, seg, off + 2L * i, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+            IntVector em = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
+            FloatVector v = em.reinterpretAsFloats().mul(0x1p112f);
+            // infinities and NaNs (exponent 31) keep an all-ones exponent instead of being rescaled
+            VectorMask<Integer> special = em.compare(VectorOperators.GE, 0x7C00 << 13);
+            IntVector bits = v.reinterpretAsInts().blend(em.or(0x7F800000), special);
+            bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().intoArray(dst, dstOff + i);
+        }
+        for (; i < count; i++) dst[dstOff + i] = Float.float16ToFloat(seg.get(I16, off + 2L * i));
+    }
+
+    private static void bf16(MemorySegment seg, long off, int count, float[] dst, int dstOff) {
+        int cv = count - count % L, i = 0;
+        for (; i < cv; i += L) {
+            ((IntVector) ShortVector.fromMemorySegment(H, seg, off + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dstOff + i);
+        }
+        for (; i < count; i++) dst[dstOff + i] = Float.intBitsToFloat((seg.get(I16, off + 2L * i) & 0xFFFF) << 16);
+    }
+
+    private static void q8_0(MemorySegment seg, long off, int blocks, float[] dst, int dstOff) {
+        for (int b = 0; b < blocks; b++, off += 34, dstOff += 32) {
+            float d = Float.float16ToFloat(seg.get(I16, off));
+            for (int j = 0; j < 32; j += L) {
+                toFloats(ByteVector.fromMemorySegment(B, seg, off + 2 + j, LE)).mul(d).intoArray(dst, dstOff + j);
+            }
+        }
+    }
+
+    private static void q4_0(MemorySegment seg, long off, int blocks, float[] dst, int dstOff) {
+        for (int b = 0; b < blocks; b++, off += 18, dstOff += 32) {
+            float d = Float.float16ToFloat(seg.get(I16, off));
+            for (int j = 0; j < 16; j += L) {
+                ByteVector q = ByteVector.fromMemorySegment(B, seg, off + 2 + j, LE);
+                toFloats(q.and((byte) 15).sub((byte) 8)).mul(d).intoArray(dst, dstOff + j);
+                toFloats(q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)).mul(d).intoArray(dst, dstOff + 16 + j);
+            }
+        }
+    }
+
+    private static void q4_K(MemorySegment seg, long off, int blocks, float[] dst, int dstOff) {
+        for (int b = 0; b < blocks; b++, off += 144, dstOff += 256) {
+            float d = Float.float16ToFloat(seg.get(I16, off));
+            float dmin = Float.float16ToFloat(seg.get(I16, off + 2));
+            long s = off + 4;
+            for (int c = 0; c < 4; c++) {
+                int i = 2 * c;
+                float d1 = d * q4kScale(seg, s, i), m1 = dmin * q4kMin(seg, s, i);
+                float d2 = d * q4kScale(seg, s, i + 1), m2 = dmin * q4kMin(seg, s, i + 1);
+                long qs = off + 16 + 32L * c;
+                int o = dstOff + 64 * c;
+                for (int j = 0; j < 32; j += L) {
+                    ByteVector q = ByteVector.fromMemorySegment(B, seg, qs + j, LE);
+                    toFloats(q.and((byte) 15)).mul(d1).sub(m1).intoArray(dst, o + j);
+                    toFloats(q.lanewise(VectorOperators.LSHR, 4)).mul(d2).sub(m2).intoArray(dst, o + 32 + j);
+                }
+            }
+        }
+    }
+
+    private static void q6_K(MemorySegment seg, long off, int blocks, float[] dst, int dstOff) {
+        for (int b = 0; b < blocks; b++, off += 210, dstOff += 256) {
+            float d = Float.float16ToFloat(seg.get(I16, off + 208));
+            for (int h = 0; h < 2; h++) {
+                long ql = off + 64L * h, qh = off + 128 + 32L * h, sc = off + 192 + 8L * h;
+                int o = dstOff + 128 * h;
+                for (int l = 0; l < 32; l += L) {
+                    int is = l / 16;
+                    ByteVector a = ByteVector.fromMemorySegment(B, seg, ql + l, LE);
+                    ByteVector bb = ByteVector.fromMemorySegment(B, seg, ql + 32 + l, LE);
+                    ByteVector c = ByteVector.fromMemorySegment(B, seg, qh + l, LE);
+                    ByteVector q1 = a.and((byte) 15).or(c.and((byte) 3).lanewise(VectorOperators.LSHL, 4));
+                    ByteVector q2 = bb.and((byte) 15).or(c.lanewise(VectorOperators.LSHR, 2).and((byte) 3).lanewise(VectorOperators.LSHL, 4));
+                    ByteVector q3 = a.lanewise(VectorOperators.LSHR, 4).or(c.lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4));
+                    ByteVector q4 = bb.lanewise(VectorOperators.LSHR, 4).or(c.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4));
+                    toFloats(q1.sub((byte) 32)).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + is)).intoArray(dst, o + l);
+                    toFloats(q2.sub((byte) 32)).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + is + 2)).intoArray(dst, o + 32 + l);
+                    toFloats(q3.sub((byte) 32)).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + is + 4)).intoArray(dst, o + 64 + l);
+                    toFloats(q4.sub((byte) 32)).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + is + 6)).intoArray(dst, o + 96 + l);
+                }
+            }
+        }
+    }
+
+    /** The 6-bit scale of Q4_K sub-block i from the 12 packed bytes at s. */
+    static int q4kScale(MemorySegment seg, long s, int i) {
+        return i < 4 ? u8(seg, s + i) & 63 : (u8(seg, s + i + 4) & 15) | (u8(seg, s + i - 4) >> 6) << 4;
+    }
+
+    /** The 6-bit min of Q4_K sub-block i from the 12 packed bytes at s. */
+    static int q4kMin(MemorySegment seg, long s, int i) {
+        return i < 4 ? u8(seg, s + i + 4) & 63 : (u8(seg, s + i + 4) >> 4) | (u8(seg, s + i) >> 6) << 4;
+    }
+
+    private static int u8(MemorySegment seg, long off) {
+        return seg.get(ValueLayout.JAVA_BYTE, off) & 0xFF;
+    }
+
+    /** Signed bytes to floats, lane for lane. */
+    private static FloatVector toFloats(ByteVector q) {
+        return (FloatVector) q.convertShape(VectorOperators.B2F, S, 0);
+    }
+}

@@ -42,6 +42,8 @@ final class RowDecoder {
 
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -96,7 +98,8 @@ final class RowDecoder {
         for (int b = 0; b < blocks; b++, off += 34, dstOff += 32) {
             float d = Float.float16ToFloat(seg.get(I16, off));
             for (int j = 0; j < 32; j += L) {
-                toFloats(ByteVector.fromMemorySegment(B, seg, off + 2 + j, LE)).mul(d).intoArray(dst, dstOff + j);
+                ((IntVector) ByteVector.fromMemorySegment(B, seg, off + 2 + j, LE).convertShape(VectorOperators.B2I, I, 0))
+                        .convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(d).intoArray(dst, dstOff + j);
             }
         }
     }
@@ -104,11 +107,7 @@ final class RowDecoder {
     private static void q4_0(MemorySegment seg, long off, int blocks, float[] dst, int dstOff) {
         for (int b = 0; b < blocks; b++, off += 18, dstOff += 32) {
             float d = Float.float16ToFloat(seg.get(I16, off));
-            for (int j = 0; j < 16; j += L) {
-                ByteVector q = ByteVector.fromMemorySegment(B, seg, off + 2 + j, LE);
-                toFloats(q.and((byte) 15).sub((byte) 8)).mul(d).intoArray(dst, dstOff + j);
-                toFloats(q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)).mul(d).intoArray(dst, dstOff + 16 + j);
-            }
+            for (int j = 0; j < 16; j += L) nibbles(seg, off + 2 + j, d, -8 * d, d, -8 * d, dst, dstOff + j, dstOff + 16 + j);
         }
     }
 
@@ -116,20 +115,31 @@ final class RowDecoder {
         for (int b = 0; b < blocks; b++, off += 144, dstOff += 256) {
             float d = Float.float16ToFloat(seg.get(I16, off));
             float dmin = Float.float16ToFloat(seg.get(I16, off + 2));
-            long s = off + 4;
+            long s0 = seg.get(I64, off + 4); // the 12 scale bytes as two little-endian words
+            int s8 = seg.get(I32, off + 12);
             for (int c = 0; c < 4; c++) {
                 int i = 2 * c;
-                float d1 = d * q4kScale(seg, s, i), m1 = dmin * q4kMin(seg, s, i);
-                float d2 = d * q4kScale(seg, s, i + 1), m2 = dmin * q4kMin(seg, s, i + 1);
-                long qs = off + 16 + 32L * c;
+                float d1 = d * q4kScale(s0, s8, i), m1 = dmin * q4kMin(s0, s8, i);
+                float d2 = d * q4kScale(s0, s8, i + 1), m2 = dmin * q4kMin(s0, s8, i + 1);
                 int o = dstOff + 64 * c;
-                for (int j = 0; j < 32; j += L) {
-                    ByteVector q = ByteVector.fromMemorySegment(B, seg, qs + j, LE);
-                    toFloats(q.and((byte) 15)).mul(d1).sub(m1).intoArray(dst, o + j);
-                    toFloats(q.lanewise(VectorOperators.LSHR, 4)).mul(d2).sub(m2).intoArray(dst, o + 32 + j);
-                }
+                for (int j = 0; j < 32; j += L) nibbles(seg, off + 16 + 32L * c + j, d1, -m1, d2, -m2, dst, o + j, o + 32 + j);
             }
         }
+    }
+
+    /**
+     * L bytes from off: their low nibbles q give {@code dst[lo + i] = q·sLo + aLo}, their high nibbles
+     * {@code dst[hi + i] = q·sHi + aHi} (one rounding: for Q4_0 the result is exact, for Q4_K it is
+     * ggml's {@code d1·q − m1}, whose product is exact). A leaf that loads and stores, so that C2 may
+     * inline it or call it without boxing a vector.
+     */
+    private static void nibbles(MemorySegment seg, long off, float sLo, float aLo, float sHi, float aHi,
+                                float[] dst, int lo, int hi) {
+        IntVector q = (IntVector) ByteVector.fromMemorySegment(B, seg, off, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+        FloatVector l = (FloatVector) q.and(15).convert(VectorOperators.I2F, 0);
+        FloatVector h = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0);
+        l.fma(sLo, aLo).intoArray(dst, lo);
+        h.fma(sHi, aHi).intoArray(dst, hi);
     }
 
     private static void q6_K(MemorySegment seg, long off, int blocks, float[] dst, int dstOff) {
@@ -140,38 +150,46 @@ final class RowDecoder {
                 int o = dstOff + 128 * h;
                 for (int l = 0; l < 32; l += L) {
                     int is = l / 16;
-                    ByteVector a = ByteVector.fromMemorySegment(B, seg, ql + l, LE);
-                    ByteVector bb = ByteVector.fromMemorySegment(B, seg, ql + 32 + l, LE);
-                    ByteVector c = ByteVector.fromMemorySegment(B, seg, qh + l, LE);
-                    ByteVector q1 = a.and((byte) 15).or(c.and((byte) 3).lanewise(VectorOperators.LSHL, 4));
-                    ByteVector q2 = bb.and((byte) 15).or(c.lanewise(VectorOperators.LSHR, 2).and((byte) 3).lanewise(VectorOperators.LSHL, 4));
-                    ByteVector q3 = a.lanewise(VectorOperators.LSHR, 4).or(c.lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4));
-                    ByteVector q4 = bb.lanewise(VectorOperators.LSHR, 4).or(c.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4));
-                    toFloats(q1.sub((byte) 32)).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + is)).intoArray(dst, o + l);
-                    toFloats(q2.sub((byte) 32)).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + is + 2)).intoArray(dst, o + 32 + l);
-                    toFloats(q3.sub((byte) 32)).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + is + 4)).intoArray(dst, o + 64 + l);
-                    toFloats(q4.sub((byte) 32)).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + is + 6)).intoArray(dst, o + 96 + l);
+                    q6Lanes(seg, ql + l, ql + 32 + l, qh + l, d * seg.get(ValueLayout.JAVA_BYTE, sc + is),
+                            d * seg.get(ValueLayout.JAVA_BYTE, sc + is + 2), d * seg.get(ValueLayout.JAVA_BYTE, sc + is + 4),
+                            d * seg.get(ValueLayout.JAVA_BYTE, sc + is + 6), dst, o + l);
                 }
             }
         }
     }
 
-    /** The 6-bit scale of Q4_K sub-block i from the 12 packed bytes at s. */
-    static int q4kScale(MemorySegment seg, long s, int i) {
-        return i < 4 ? u8(seg, s + i) & 63 : (u8(seg, s + i + 4) & 15) | (u8(seg, s + i - 4) >> 6) << 4;
+    /**
+     * L lanes of each of the four quarters of a Q6_K half: a = ql[l], b = ql[l+32], c = qh[l] give
+     * q1..q4 (6 bits) with {@code ((c >> 2k) & 3) << 4} written as shifts of c masked by 0x30, and
+     * {@code x = (q − 32)·s = q·s − 32·s}, exact. A leaf like {@link #nibbles}.
+     */
+    private static void q6Lanes(MemorySegment seg, long qa, long qb, long qc, float s1, float s2, float s3, float s4,
+                                float[] dst, int o) {
+        IntVector a = (IntVector) ByteVector.fromMemorySegment(B, seg, qa, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+        IntVector b = (IntVector) ByteVector.fromMemorySegment(B, seg, qb, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+        IntVector c = (IntVector) ByteVector.fromMemorySegment(B, seg, qc, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+        IntVector q1 = a.and(15).or(c.lanewise(VectorOperators.LSHL, 4).and(0x30));
+        IntVector q2 = b.and(15).or(c.lanewise(VectorOperators.LSHL, 2).and(0x30));
+        IntVector q3 = a.lanewise(VectorOperators.LSHR, 4).or(c.and(0x30));
+        IntVector q4 = b.lanewise(VectorOperators.LSHR, 4).or(c.lanewise(VectorOperators.LSHR, 2).and(0x30));
+        ((FloatVector) q1.convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1).intoArray(dst, o);
+        ((FloatVector) q2.convert(VectorOperators.I2F, 0)).fma(s2, -32 * s2).intoArray(dst, o + 32);
+        ((FloatVector) q3.convert(VectorOperators.I2F, 0)).fma(s3, -32 * s3).intoArray(dst, o + 64);
+        ((FloatVector) q4.convert(VectorOperators.I2F, 0)).fma(s4, -32 * s4).intoArray(dst, o + 96);
     }
 
-    /** The 6-bit min of Q4_K sub-block i from the 12 packed bytes at s. */
-    static int q4kMin(MemorySegment seg, long s, int i) {
-        return i < 4 ? u8(seg, s + i + 4) & 63 : (u8(seg, s + i + 4) >> 4) | (u8(seg, s + i) >> 6) << 4;
+    /** Scale byte k (0..11) of a Q4_K block, from its bytes 0..7 ({@code s0}) and 8..11 ({@code s8}). */
+    private static int scaleByte(long s0, int s8, int k) {
+        return (int) (k < 8 ? s0 >>> 8 * k : s8 >>> 8 * (k - 8)) & 0xFF;
     }
 
-    private static int u8(MemorySegment seg, long off) {
-        return seg.get(ValueLayout.JAVA_BYTE, off) & 0xFF;
+    /** The 6-bit scale of Q4_K sub-block i. */
+    private static int q4kScale(long s0, int s8, int i) {
+        return i < 4 ? scaleByte(s0, s8, i) & 63 : (scaleByte(s0, s8, i + 4) & 15) | (scaleByte(s0, s8, i - 4) >> 6) << 4;
     }
 
-    /** Signed bytes to floats, lane for lane. */
-    private static FloatVector toFloats(ByteVector q) {
-        return (FloatVector) q.convertShape(VectorOperators.B2F, S, 0);
+    /** The 6-bit min of Q4_K sub-block i. */
+    private static int q4kMin(long s0, int s8, int i) {
+        return i < 4 ? scaleByte(s0, s8, i + 4) & 63 : (scaleByte(s0, s8, i + 4) >> 4) | (scaleByte(s0, s8, i) >> 6) << 4;
     }
 }

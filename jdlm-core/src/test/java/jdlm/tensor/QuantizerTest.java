@@ -111,6 +111,13 @@ class QuantizerTest {
         }
     }
 
+    /** Q4_K sub-block i's 6-bit scale, from the block at o. */
+    private static int q4kScale(MemorySegment s, long o, int i) {
+        int[] sb = new int[12];
+        for (int k = 0; k < 12; k++) sb[k] = s.get(ValueLayout.JAVA_BYTE, o + 4 + k) & 0xFF;
+        return i < 4 ? sb[i] & 63 : (sb[i + 4] & 15) | (sb[i - 4] >> 6) << 4;
+    }
+
     /** A scalar decoder written from the layouts in RowDecoder's comment, one element at a time. */
     private static float scalarDecode(QuantType type, MemorySegment s, int e) {
         switch (type) {
@@ -128,7 +135,7 @@ class QuantizerTest {
                 int j = e % 256, sub = j / 32, c = j / 64;
                 int[] sb = new int[12];
                 for (int i = 0; i < 12; i++) sb[i] = s.get(ValueLayout.JAVA_BYTE, o + 4 + i) & 0xFF;
-                int sc = sub < 4 ? sb[sub] & 63 : (sb[sub + 4] & 15) | (sb[sub - 4] >> 6) << 4;
+                int sc = q4kScale(s, o, sub);
                 int m = sub < 4 ? sb[sub + 4] & 63 : (sb[sub + 4] >> 4) | (sb[sub] >> 6) << 4;
                 int byteQ = s.get(ValueLayout.JAVA_BYTE, o + 16 + 32L * c + j % 32) & 0xFF;
                 int q = (j % 64) < 32 ? byteQ & 15 : byteQ >> 4;
@@ -299,7 +306,7 @@ class QuantizerTest {
             long o = 144L * b;
             double d = Float.float16ToFloat(s[0].get(I16, o)), dmin = Float.float16ToFloat(s[0].get(I16, o + 2));
             for (int i = 0; i < 8; i++) {
-                double step = d * RowDecoder.q4kScale(s[0], o + 4, i);
+                double step = d * q4kScale(s[0], o, i);
                 double lo = 0, hi = -Double.MAX_VALUE;
                 for (int j = 0; j < 32; j++) {
                     int e = 256 * b + 32 * i + j;

@@ -107,7 +107,7 @@ final class RowDecoder {
     private static void q4_0(MemorySegment seg, long off, int blocks, float[] dst, int dstOff) {
         for (int b = 0; b < blocks; b++, off += 18, dstOff += 32) {
             float d = Float.float16ToFloat(seg.get(I16, off));
-            for (int j = 0; j < 16; j += L) nibbles(seg, off + 2 + j, d, -8 * d, d, -8 * d, dst, dstOff + j, dstOff + 16 + j);
+            for (int j = 0; j < 16; j += L) nibbles(seg, off + 2 + j, 8, d, -0f, d, -0f, dst, dstOff + j, dstOff + 16 + j);
         }
     }
 
@@ -122,22 +122,23 @@ final class RowDecoder {
                 float d1 = d * q4kScale(s0, s8, i), m1 = dmin * q4kMin(s0, s8, i);
                 float d2 = d * q4kScale(s0, s8, i + 1), m2 = dmin * q4kMin(s0, s8, i + 1);
                 int o = dstOff + 64 * c;
-                for (int j = 0; j < 32; j += L) nibbles(seg, off + 16 + 32L * c + j, d1, -m1, d2, -m2, dst, o + j, o + 32 + j);
+                for (int j = 0; j < 32; j += L) nibbles(seg, off + 16 + 32L * c + j, 0, d1, -m1, d2, -m2, dst, o + j, o + 32 + j);
             }
         }
     }
 
     /**
-     * L bytes from off: their low nibbles q give {@code dst[lo + i] = q·sLo + aLo}, their high nibbles
-     * {@code dst[hi + i] = q·sHi + aHi} (one rounding: for Q4_0 the result is exact, for Q4_K it is
-     * ggml's {@code d1·q − m1}, whose product is exact). A leaf that loads and stores, so that C2 may
-     * inline it or call it without boxing a vector.
+     * L bytes from off: their low nibbles q give {@code dst[lo + i] = (q − bias)·sLo + aLo}, their high
+     * nibbles {@code dst[hi + i] = (q − bias)·sHi + aHi}, rounded once: for Q4_0 (aLo = −0, which keeps
+     * the sign of a zero product) that is ggml's exact {@code (q − 8)·d}, for Q4_K ggml's
+     * {@code d1·q − m1}, whose product is exact. A leaf that loads and stores, so that C2 may inline
+     * it or call it without boxing a vector.
      */
-    private static void nibbles(MemorySegment seg, long off, float sLo, float aLo, float sHi, float aHi,
+    private static void nibbles(MemorySegment seg, long off, int bias, float sLo, float aLo, float sHi, float aHi,
                                 float[] dst, int lo, int hi) {
         IntVector q = (IntVector) ByteVector.fromMemorySegment(B, seg, off, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-        FloatVector l = (FloatVector) q.and(15).convert(VectorOperators.I2F, 0);
-        FloatVector h = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0);
+        FloatVector l = (FloatVector) q.and(15).sub(bias).convert(VectorOperators.I2F, 0);
+        FloatVector h = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).sub(bias).convert(VectorOperators.I2F, 0);
         l.fma(sLo, aLo).intoArray(dst, lo);
         h.fma(sHi, aHi).intoArray(dst, hi);
     }
@@ -161,7 +162,8 @@ final class RowDecoder {
     /**
      * L lanes of each of the four quarters of a Q6_K half: a = ql[l], b = ql[l+32], c = qh[l] give
      * q1..q4 (6 bits) with {@code ((c >> 2k) & 3) << 4} written as shifts of c masked by 0x30, and
-     * {@code x = (q − 32)·s = q·s − 32·s}, exact. A leaf like {@link #nibbles}.
+     * {@code x = (q − 32)·s}, exact (plus −0, which keeps the sign of a zero product as ggml has it).
+     * A leaf like {@link #nibbles}.
      */
     private static void q6Lanes(MemorySegment seg, long qa, long qb, long qc, float s1, float s2, float s3, float s4,
                                 float[] dst, int o) {
@@ -172,10 +174,10 @@ final class RowDecoder {
         IntVector q2 = b.and(15).or(c.lanewise(VectorOperators.LSHL, 2).and(0x30));
         IntVector q3 = a.lanewise(VectorOperators.LSHR, 4).or(c.and(0x30));
         IntVector q4 = b.lanewise(VectorOperators.LSHR, 4).or(c.lanewise(VectorOperators.LSHR, 2).and(0x30));
-        ((FloatVector) q1.convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1).intoArray(dst, o);
-        ((FloatVector) q2.convert(VectorOperators.I2F, 0)).fma(s2, -32 * s2).intoArray(dst, o + 32);
-        ((FloatVector) q3.convert(VectorOperators.I2F, 0)).fma(s3, -32 * s3).intoArray(dst, o + 64);
-        ((FloatVector) q4.convert(VectorOperators.I2F, 0)).fma(s4, -32 * s4).intoArray(dst, o + 96);
+        ((FloatVector) q1.sub(32).convert(VectorOperators.I2F, 0)).fma(s1, -0f).intoArray(dst, o);
+        ((FloatVector) q2.sub(32).convert(VectorOperators.I2F, 0)).fma(s2, -0f).intoArray(dst, o + 32);
+        ((FloatVector) q3.sub(32).convert(VectorOperators.I2F, 0)).fma(s3, -0f).intoArray(dst, o + 64);
+        ((FloatVector) q4.sub(32).convert(VectorOperators.I2F, 0)).fma(s4, -0f).intoArray(dst, o + 96);
     }
 
     /** Scale byte k (0..11) of a Q4_K block, from its bytes 0..7 ({@code s0}) and 8..11 ({@code s8}). */

@@ -66,7 +66,7 @@ public final class Quantizer {
         if (type.bytesFor(count) < 0) {
             throw new IllegalArgumentException(count + " elements are not whole " + type + " blocks of " + type.blockSize());
         }
-        RowDecoder.decode(type, src, srcOff, 0, count, dst, dstOff);
+        RowDecoder.decode(type, src, srcOff, 0, 1, 0, count, dst, dstOff, 0);
     }
 
     /** Round to nearest even on the upper 16 bits. */

@@ -54,19 +54,32 @@ final class RowDecoder {
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
 
     /**
-     * {@code dst[dstOff + i] = element (k0 + i) of the row whose bytes start at rowBase}, for i in
-     * [0, count). For quantised types k0 and count are whole blocks.
+     * Elements [k0, k0+count) of {@code rows} stored rows, the first at byte {@code rowBase} and the
+     * next {@code rowBytes} further on: row r's element k0 + i goes to {@code dst[dstOff + r*ld + i]}.
+     * For quantised types k0 and count are whole blocks.
      */
-    static void decode(QuantType type, MemorySegment seg, long rowBase, int k0, int count, float[] dst, int dstOff) {
-        switch (type) {
-            case F32 -> MemorySegment.copy(seg, F32, rowBase + 4L * k0, dst, dstOff, count);
-            case F16 -> f16(seg, rowBase + 2L * k0, count, dst, dstOff);
-            case BF16 -> bf16(seg, rowBase + 2L * k0, count, dst, dstOff);
-            case Q8_0 -> q8_0(seg, rowBase + (long) (k0 / 32) * 34, count / 32, dst, dstOff);
-            case Q4_0 -> q4_0(seg, rowBase + (long) (k0 / 32) * 18, count / 32, dst, dstOff);
-            case Q4_K -> q4_K(seg, rowBase + (long) (k0 / 256) * 144, count / 256, dst, dstOff);
-            case Q6_K -> q6_K(seg, rowBase + (long) (k0 / 256) * 210, count / 256, dst, dstOff);
+    static void decode(QuantType type, MemorySegment seg, long rowBase, long rowBytes, int rows, int k0, int count,
+                       float[] dst, int dstOff, int ld) {
+        for (int r = 0; r < rows; r++) {
+            long row = rowBase + r * rowBytes;
+            int o = dstOff + r * ld;
+            switch (type) {
+                case F32 -> f32(seg, row + 4L * k0, count, dst, o);
+                case F16 -> f16(seg, row + 2L * k0, count, dst, o);
+                case BF16 -> bf16(seg, row + 2L * k0, count, dst, o);
+                case Q8_0 -> q8_0(seg, row + (long) (k0 / 32) * 34, count / 32, dst, o);
+                case Q4_0 -> q4_0(seg, row + (long) (k0 / 32) * 18, count / 32, dst, o);
+                case Q4_K -> q4_K(seg, row + (long) (k0 / 256) * 144, count / 256, dst, o);
+                case Q6_K -> q6_K(seg, row + (long) (k0 / 256) * 210, count / 256, dst, o);
+            }
         }
+    }
+
+    /** A plain vector copy: for short runs it beats MemorySegment.copy's per-call checks. */
+    private static void f32(MemorySegment seg, long off, int count, float[] dst, int dstOff) {
+        int cv = count - count % L, i = 0;
+        for (; i < cv; i += L) FloatVector.fromMemorySegment(S, seg, off + 4L * i, LE).intoArray(dst, dstOff + i);
+        for (; i < count; i++) dst[dstOff + i] = seg.get(F32, off + 4L * i);
     }
 
     /** Half to float by bits: exponent and mantissa moved into place and rescaled by 2^112 (exact, subnormals too). */

@@ -1,5 +1,6 @@
 package jdlm.tensor;
 
+import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -28,14 +29,19 @@ public final class WeightMatmul {
     private static final int RW = 16;
     /** Columns decoded at a time: a multiple of every block size; RW×KC floats (16 KiB) stay in L1. */
     private static final int KC = 256;
-    /** Rows of x per pass over a task's weights: bounds the parked accumulators to RW×NX vectors (64 KiB). */
-    private static final int NX = 64;
+    /**
+     * Columns decoded at a time when fewer than 4 rows of x use them (matrix-vector): the decoded
+     * stretch is read once, so it may sit in L2, and longer runs amortise each decode call.
+     */
+    private static final int KC_FEW = 2048;
+    /** Rows of x per pass over a task's weights: bounds the parked accumulators to RW×NX vectors (128 KiB, L2). */
+    private static final int NX = 128;
     /** Below this many multiply-adds one thread beats handing work to the pool. */
     private static final long PARALLEL_MACS = 1L << 18;
 
     /** Per-thread scratch, reused across calls: decoded weights, parked accumulators, decoded tails. */
     private static final class Scratch {
-        final float[] w = new float[RW * KC];
+        final float[] w = new float[RW * KC_FEW];
         final float[] acc = new float[NX * RW * L];
         final float[] tail = new float[RW * L];
     }
@@ -76,7 +82,7 @@ public final class WeightMatmul {
     public static void dequantizeRow(WeightTensor w, long row, float[] dst, int dstOff) {
         if (row < 0 || row >= w.rows()) throw new IndexOutOfBoundsException(w.name() + ": row " + row + " of " + w.rows());
         int cols = Math.toIntExact(w.cols());
-        RowDecoder.decode(w.type(), w.data(), row * w.rowBytes(), 0, cols, dst, dstOff);
+        RowDecoder.decode(w.type(), w.data(), row * w.rowBytes(), 0, 1, 0, cols, dst, dstOff, 0);
     }
 
     /** Outputs of weight rows [r0, r0+nr) for all n rows of x. */
@@ -86,28 +92,29 @@ public final class WeightMatmul {
         long rowBytes = w.rowBytes();
         int kv = cols - cols % L; // whole vectors; only the float types can have a tail
         float[] wb = s.w, acc = s.acc, tail = s.tail;
-        if (kv < cols) {
-            for (int r = 0; r < nr; r++) RowDecoder.decode(type, w.data(), (r0 + r) * rowBytes, kv, cols - kv, tail, r * L);
-        }
+        MemorySegment data = w.data();
+        long base = r0 * rowBytes;
+        if (kv < cols) RowDecoder.decode(type, data, base, rowBytes, nr, kv, cols - kv, tail, 0, L);
+        int ldw = n < 4 ? KC_FEW : KC; // decoded row stride and K block
         for (int o0 = 0; o0 < n; o0 += NX) {
             int no = Math.min(NX, n - o0);
             java.util.Arrays.fill(acc, 0, no * RW * L, 0f);
-            for (int k0 = 0; k0 < kv; k0 += KC) {
-                int kc = Math.min(KC, kv - k0);
-                for (int r = 0; r < nr; r++) RowDecoder.decode(type, w.data(), (r0 + r) * rowBytes, k0, kc, wb, r * KC);
+            for (int k0 = 0; k0 < kv; k0 += ldw) {
+                int kc = Math.min(ldw, kv - k0);
+                RowDecoder.decode(type, data, base, rowBytes, nr, k0, kc, wb, 0, ldw);
                 int xb = xOff + o0 * cols + k0;
                 int o = 0;
                 for (; o + 4 <= no; o += 4) {
                     int r = 0;
-                    for (; r + 4 <= nr; r += 4) tile4x4(wb, r * KC, x, xb + o * cols, cols, kc, acc, (o * RW + r) * L);
+                    for (; r + 4 <= nr; r += 4) tile4x4(wb, r * ldw, ldw, x, xb + o * cols, cols, kc, acc, (o * RW + r) * L);
                     for (; r < nr; r++) {
-                        for (int oo = o; oo < o + 4; oo++) tile1x1(wb, r * KC, x, xb + oo * cols, kc, acc, (oo * RW + r) * L);
+                        for (int oo = o; oo < o + 4; oo++) tile1x1(wb, r * ldw, x, xb + oo * cols, kc, acc, (oo * RW + r) * L);
                     }
                 }
                 for (; o < no; o++) {
                     int r = 0;
-                    for (; r + 4 <= nr; r += 4) tile4x1(wb, r * KC, x, xb + o * cols, kc, acc, (o * RW + r) * L);
-                    for (; r < nr; r++) tile1x1(wb, r * KC, x, xb + o * cols, kc, acc, (o * RW + r) * L);
+                    for (; r + 4 <= nr; r += 4) tile4x1(wb, r * ldw, ldw, x, xb + o * cols, kc, acc, (o * RW + r) * L);
+                    for (; r < nr; r++) tile1x1(wb, r * ldw, x, xb + o * cols, kc, acc, (o * RW + r) * L);
                 }
             }
             for (int o = 0; o < no; o++) {
@@ -122,10 +129,10 @@ public final class WeightMatmul {
     }
 
     /**
-     * acc(o, r) += w[r, 0:len] · x[o, 0:len] lanewise for 4 weight rows r (w rows KC apart from wi) and 4
+     * acc(o, r) += w[r, 0:len] · x[o, 0:len] lanewise for 4 weight rows r (ldw apart from wi) and 4
      * rows o of x (ldx apart from xi); acc(o, r) is the vector at {@code ai + (o*RW + r)*L}.
      */
-    private static void tile4x4(float[] w, int wi, float[] x, int xi, int ldx, int len, float[] acc, int ai) {
+    private static void tile4x4(float[] w, int wi, int ldw, float[] x, int xi, int ldx, int len, float[] acc, int ai) {
         final int o1 = RW * L, o2 = 2 * RW * L, o3 = 3 * RW * L;
         FloatVector a00 = FloatVector.fromArray(S, acc, ai), a01 = FloatVector.fromArray(S, acc, ai + L);
         FloatVector a02 = FloatVector.fromArray(S, acc, ai + 2 * L), a03 = FloatVector.fromArray(S, acc, ai + 3 * L);
@@ -136,8 +143,8 @@ public final class WeightMatmul {
         FloatVector a30 = FloatVector.fromArray(S, acc, ai + o3), a31 = FloatVector.fromArray(S, acc, ai + o3 + L);
         FloatVector a32 = FloatVector.fromArray(S, acc, ai + o3 + 2 * L), a33 = FloatVector.fromArray(S, acc, ai + o3 + 3 * L);
         for (int p = 0; p < len; p += L) {
-            FloatVector w0 = FloatVector.fromArray(S, w, wi + p), w1 = FloatVector.fromArray(S, w, wi + KC + p);
-            FloatVector w2 = FloatVector.fromArray(S, w, wi + 2 * KC + p), w3 = FloatVector.fromArray(S, w, wi + 3 * KC + p);
+            FloatVector w0 = FloatVector.fromArray(S, w, wi + p), w1 = FloatVector.fromArray(S, w, wi + ldw + p);
+            FloatVector w2 = FloatVector.fromArray(S, w, wi + 2 * ldw + p), w3 = FloatVector.fromArray(S, w, wi + 3 * ldw + p);
             FloatVector xv = FloatVector.fromArray(S, x, xi + p);
             a00 = w0.fma(xv, a00); a01 = w1.fma(xv, a01); a02 = w2.fma(xv, a02); a03 = w3.fma(xv, a03);
             xv = FloatVector.fromArray(S, x, xi + ldx + p);
@@ -154,15 +161,15 @@ public final class WeightMatmul {
     }
 
     /** {@link #tile4x4} for one row of x: the matrix-vector product. */
-    private static void tile4x1(float[] w, int wi, float[] x, int xi, int len, float[] acc, int ai) {
+    private static void tile4x1(float[] w, int wi, int ldw, float[] x, int xi, int len, float[] acc, int ai) {
         FloatVector a0 = FloatVector.fromArray(S, acc, ai), a1 = FloatVector.fromArray(S, acc, ai + L);
         FloatVector a2 = FloatVector.fromArray(S, acc, ai + 2 * L), a3 = FloatVector.fromArray(S, acc, ai + 3 * L);
         for (int p = 0; p < len; p += L) {
             FloatVector xv = FloatVector.fromArray(S, x, xi + p);
             a0 = FloatVector.fromArray(S, w, wi + p).fma(xv, a0);
-            a1 = FloatVector.fromArray(S, w, wi + KC + p).fma(xv, a1);
-            a2 = FloatVector.fromArray(S, w, wi + 2 * KC + p).fma(xv, a2);
-            a3 = FloatVector.fromArray(S, w, wi + 3 * KC + p).fma(xv, a3);
+            a1 = FloatVector.fromArray(S, w, wi + ldw + p).fma(xv, a1);
+            a2 = FloatVector.fromArray(S, w, wi + 2 * ldw + p).fma(xv, a2);
+            a3 = FloatVector.fromArray(S, w, wi + 3 * ldw + p).fma(xv, a3);
         }
         a0.intoArray(acc, ai); a1.intoArray(acc, ai + L); a2.intoArray(acc, ai + 2 * L); a3.intoArray(acc, ai + 3 * L);
     }

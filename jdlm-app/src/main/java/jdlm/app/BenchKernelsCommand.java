@@ -1,6 +1,8 @@
 package jdlm.app;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +23,11 @@ import jdlm.app.bench.ModelBenchmark;
 import jdlm.format.Json;
 import jdlm.model.ModelConfig;
 import jdlm.tensor.Gemm;
+import jdlm.tensor.QuantType;
+import jdlm.tensor.Quantizer;
 import jdlm.tensor.ThreadPool;
+import jdlm.tensor.WeightMatmul;
+import jdlm.tensor.WeightTensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -46,10 +52,20 @@ public final class BenchKernelsCommand implements Callable<Integer> {
     @Option(names = "--no-model", description = "Skip the end-to-end model forward and training-step figures.")
     boolean noModel;
 
+    @Option(names = "--no-weights", description = "Skip the stored-weight (F16, BF16, GGML quantised) products.")
+    boolean noWeights;
+
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     /** GEMM shapes as {M, K, N}: y[M,N] = x[M,K] · W[N,K]ᵀ. */
     private static final int[][] SHAPES = {{256, 512, 2048}, {256, 2048, 512}, {1024, 1024, 1024}};
     private static final int MATVEC = 4096;
+    /** Stored-weight types in the order the table lists them. */
+    private static final QuantType[] WEIGHT_TYPES = {QuantType.F32, QuantType.BF16, QuantType.F16, QuantType.Q8_0,
+            QuantType.Q4_0, QuantType.Q4_K, QuantType.Q6_K};
+    /** Stored-weight matrix-vector size: even Q4_0 (36 MiB) is past the 32 MiB L3. */
+    private static final int WEIGHT_MATVEC = 8192;
+    /** Stored-weight product y[256,N] = x[256,K]·Wᵀ at N = K = this (a denoising step over a 256-token canvas). */
+    private static final int WEIGHT_GEMM = 4096, WEIGHT_GEMM_M = 256;
     private static volatile double sink;
 
     private double warmSeconds, repSeconds;
@@ -165,6 +181,40 @@ public final class BenchKernelsCommand implements Callable<Integer> {
             if (job != null) job.close();
         }
 
+        // Stored weights (what imported models run on): matrix-vector GB/s of the stored bytes, and the
+        // 256-row product against the f32 Gemm on the same shape.
+        if (!noWeights) {
+            try (Arena arena = Arena.ofConfined()) {
+                int n = WEIGHT_GEMM, k = WEIGHT_GEMM, m = WEIGHT_GEMM_M;
+                float[] x = random(m * k, 6), y = new float[m * n];
+                float[] wf = random(n * k, 7), yRef = new float[m * n];
+                for (int i = 0; i < threads.length; i++) {
+                    int t = threads[i];
+                    ThreadPool pool = pools[i];
+                    progress("weights: f32 Gemm " + m + "x" + k + "x" + n + ", " + t + " thread(s)");
+                    out.put("weights_n" + m + "_gemm_f32_t" + t + "_gflops",
+                            2.0 * m * n * k / time(() -> Gemm.gemm(pool, false, true, m, n, k, x, 0, k, wf, 0, k, yRef, 0, n, false)) / 1e9);
+                }
+                for (QuantType type : WEIGHT_TYPES) {
+                    WeightTensor mv = replicatedWeights(type, WEIGHT_MATVEC, WEIGHT_MATVEC, arena);
+                    WeightTensor sq = replicatedWeights(type, n, k, arena);
+                    float[] xv = random(WEIGHT_MATVEC, 8), yv = new float[WEIGHT_MATVEC];
+                    String key = "weights_" + type.name().toLowerCase(Locale.ROOT);
+                    for (int i = 0; i < threads.length; i++) {
+                        int t = threads[i];
+                        ThreadPool pool = pools[i];
+                        progress(key + " matvec, " + t + " thread(s)");
+                        out.put(key + "_matvec_t" + t + "_gbps", mv.data().byteSize()
+                                / time(() -> WeightMatmul.multiply(pool, mv, xv, 0, 1, yv, 0, false)) / 1e9);
+                        progress(key + " n=" + m + ", " + t + " thread(s)");
+                        double gf = 2.0 * m * n * k / time(() -> WeightMatmul.multiply(pool, sq, x, 0, m, y, 0, false)) / 1e9;
+                        out.put(key + "_n" + m + "_t" + t + "_gflops", gf);
+                        out.put(key + "_n" + m + "_t" + t + "_vs_gemm_f32", gf / (Double) out.get("weights_n" + m + "_gemm_f32_t" + t + "_gflops"));
+                    }
+                }
+            }
+        }
+
         // End to end: the reference model's forward (one denoising step) and training step on the shared pool.
         List<ModelBenchmark.Result> modelResults = new ArrayList<>();
         if (!noModel) {
@@ -198,6 +248,10 @@ public final class BenchKernelsCommand implements Callable<Integer> {
             }
             String key = "matvec_" + MATVEC + "_t" + t;
             out.put(key + "_vs_bandwidth", (Double) out.get(key + "_gbps") / bw[i]);
+            for (QuantType type : WEIGHT_TYPES) {
+                String wk = "weights_" + type.name().toLowerCase(Locale.ROOT) + "_matvec_t" + t;
+                if (out.get(wk + "_gbps") instanceof Double d) out.put(wk + "_vs_bandwidth", d / bw[i]);
+            }
         }
         int shared = ThreadPool.shared().threads();
         double sharedPeak = 0;
@@ -212,6 +266,7 @@ public final class BenchKernelsCommand implements Callable<Integer> {
             System.out.println(Json.write(out));
         } else {
             printTable(out, peak, bw, refStatus, core, notes);
+            printWeights(out);
             printModel(out, modelResults, shared);
         }
         return 0;
@@ -254,6 +309,39 @@ public final class BenchKernelsCommand implements Callable<Integer> {
                     fmt(r.get(p + "_vs_bandwidth"), "%.2fx"));
         }
         for (String note : notes) System.out.println(note);
+    }
+
+    private void printWeights(Map<String, Object> r) {
+        if (noWeights) return;
+        System.out.println();
+        System.out.printf(Locale.ROOT, "stored weights: matvec (1,%d,%d) GB/s of stored bytes; y[%d,%d] = x·Wᵀ with K=%d GFLOP/s%n",
+                WEIGHT_MATVEC, WEIGHT_MATVEC, WEIGHT_GEMM_M, WEIGHT_GEMM, WEIGHT_GEMM);
+        System.out.printf(Locale.ROOT, "%-8s %3s %12s %9s %12s %12s%n", "type", "thr", "matvec GB/s", "vs bw", "n=256 GF/s", "vs f32 Gemm");
+        for (int t : threads) {
+            System.out.printf(Locale.ROOT, "%-8s %3d %12s %9s %12s %12s%n", "(Gemm)", t, "", "",
+                    fmt(r.get("weights_n" + WEIGHT_GEMM_M + "_gemm_f32_t" + t + "_gflops"), "%.1f"), "1.00x");
+            for (QuantType type : WEIGHT_TYPES) {
+                String key = "weights_" + type.name().toLowerCase(Locale.ROOT);
+                System.out.printf(Locale.ROOT, "%-8s %3d %12s %9s %12s %12s%n", type, t,
+                        fmt(r.get(key + "_matvec_t" + t + "_gbps"), "%.1f"), fmt(r.get(key + "_matvec_t" + t + "_vs_bandwidth"), "%.2fx"),
+                        fmt(r.get(key + "_n" + WEIGHT_GEMM_M + "_t" + t + "_gflops"), "%.1f"),
+                        fmt(r.get(key + "_n" + WEIGHT_GEMM_M + "_t" + t + "_vs_gemm_f32"), "%.2fx"));
+            }
+        }
+        System.out.println("(weights: 64 random rows quantised, repeated to fill the matrix; off-heap like a mapped file)");
+    }
+
+    /**
+     * A rows×cols matrix of {@code type} off-heap: 64 random rows quantised (the K-quant search is slow
+     * for a whole 8192² matrix) and their bytes repeated, which reads from memory like distinct rows.
+     */
+    private static WeightTensor replicatedWeights(QuantType type, int rows, int cols, Arena arena) {
+        int distinct = Math.min(64, rows);
+        WeightTensor few = Quantizer.quantize("distinct", type, random(distinct * cols, 9), 0, distinct, cols, arena);
+        long rowBytes = few.rowBytes();
+        MemorySegment all = arena.allocate(rowBytes * rows, 64);
+        for (int r = 0; r < rows; r++) MemorySegment.copy(few.data(), (r % distinct) * rowBytes, all, r * rowBytes, rowBytes);
+        return new WeightTensor(type + "_" + rows + "x" + cols, type, new long[] {rows, cols}, all);
     }
 
     private static void printModel(Map<String, Object> r, List<ModelBenchmark.Result> results, int threads) {

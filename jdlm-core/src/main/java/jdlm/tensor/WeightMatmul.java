@@ -1,55 +1,187 @@
 package jdlm.tensor;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@code y[n, rows] (+)= x[n, cols] · Wᵀ} where W is a {@link WeightTensor} of any supported
  * {@link QuantType}, read in place (memory-mapped), never dequantised as a whole: this is how
  * imported models (LLaDA, Dream from GGUF or safetensors) run their linear layers.
+ *
+ * <p>How: the output rows are cut into tasks of {@link #RW} weight rows that run in parallel on the
+ * {@link ThreadPool}. A task decodes its rows one K block ({@link #KC} elements, L1-sized) at a time
+ * ({@link RowDecoder}: the GGML blocks of that stretch, in registers, to floats) and runs every row of
+ * x against them in 4×4 register tiles (4 weight rows × 4 rows of x, 16 accumulators), so each decoded
+ * block serves all n rows of x. The matrix-vector product (n = 1) is the same loop with 4×1 tiles; it
+ * is bound by reading W, which it does once.
+ *
+ * <p>Determinism: every output is one vector FMA chain over its columns' vectors in order (the chain
+ * is parked in a buffer between K blocks), a fixed-order {@link LaneSum}, then the columns past the
+ * last whole vector: the same bits for any n, any tiling and any number of threads.
  */
 public final class WeightMatmul {
     private WeightMatmul() {}
 
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    /** Weight rows per task. */
+    private static final int RW = 16;
+    /** Columns decoded at a time: a multiple of every block size; RW×KC floats (16 KiB) stay in L1. */
+    private static final int KC = 256;
+    /**
+     * Columns decoded at a time when fewer than 4 rows of x use them (matrix-vector): the decoded
+     * stretch is read once, so it may sit in L2, and longer runs amortise each decode call.
+     */
+    private static final int KC_FEW = 2048;
+    /** Rows of x per pass over a task's weights: bounds the parked accumulators to RW×NX vectors (128 KiB, L2). */
+    private static final int NX = 128;
+    /** Below this many multiply-adds one thread beats handing work to the pool. */
+    private static final long PARALLEL_MACS = 1L << 18;
+
+    /** Per-thread scratch, reused across calls: decoded weights, parked accumulators, decoded tails. */
+    private static final class Scratch {
+        final float[] w = new float[RW * KC_FEW];
+        final float[] acc = new float[NX * RW * L];
+        final float[] tail = new float[RW * L];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /**
      * x holds n rows of {@code w.cols()} floats from {@code xOff}; y receives n rows of
      * {@code w.rows()} floats from {@code yOff}, added to what is there when {@code accumulate}.
      */
     public static void multiply(WeightTensor w, float[] x, int xOff, int n, float[] y, int yOff, boolean accumulate) {
-        int rows = Math.toIntExact(w.rows()), cols = Math.toIntExact(w.cols());
-        float[] row = new float[cols];
-        for (int o = 0; o < rows; o++) {
-            dequantizeRow(w, o, row, 0);
-            for (int r = 0; r < n; r++) {
-                float s = 0f;
-                int xr = xOff + r * cols;
-                for (int i = 0; i < cols; i++) s += x[xr + i] * row[i];
-                int yi = yOff + r * rows + o;
-                y[yi] = accumulate ? y[yi] + s : s;
-            }
+        multiply(ThreadPool.shared(), w, x, xOff, n, y, yOff, accumulate);
+    }
+
+    /** {@link #multiply(WeightTensor, float[], int, int, float[], int, boolean)} on a given pool (benchmarks use pools of 1 and 2 threads). */
+    public static void multiply(ThreadPool pool, WeightTensor w, float[] x, int xOff, int n, float[] y, int yOff,
+                                boolean accumulate) {
+        if (w.rows() > Integer.MAX_VALUE || w.cols() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(w.name() + ": " + w.rows() + "×" + w.cols() + " is too large for float[] operands");
+        }
+        int rows = (int) w.rows(), cols = (int) w.cols();
+        if (n < 0 || xOff < 0 || yOff < 0 || xOff + (long) n * cols > x.length || yOff + (long) n * rows > y.length) {
+            throw new IllegalArgumentException(w.name() + ": n=" + n + " rows of x[" + cols + "] from " + xOff + " (x has "
+                    + x.length + ") into y[" + rows + "] from " + yOff + " (y has " + y.length + ")");
+        }
+        if (n == 0 || rows == 0) return;
+        int tasks = ceilDiv(rows, RW);
+        java.util.function.IntConsumer task = t -> rowBlock(w, rows, cols, t * RW, Math.min(RW, rows - t * RW),
+                x, xOff, n, y, yOff, accumulate, SCRATCH.get());
+        if (tasks > 1 && pool.threads() > 1 && (long) rows * cols * n >= PARALLEL_MACS) {
+            pool.parallelFor(tasks, task);
+        } else {
+            for (int t = 0; t < tasks; t++) task.accept(t);
         }
     }
 
     /** Row {@code row} of w as floats into {@code dst} (an embedding lookup, or a reference for tests). */
     public static void dequantizeRow(WeightTensor w, long row, float[] dst, int dstOff) {
+        if (row < 0 || row >= w.rows()) throw new IndexOutOfBoundsException(w.name() + ": row " + row + " of " + w.rows());
         int cols = Math.toIntExact(w.cols());
-        MemorySegment d = w.data();
-        long base = row * w.rowBytes();
-        switch (w.type()) {
-            case F32 -> {
-                for (int i = 0; i < cols; i++) dst[dstOff + i] = d.get(F32, base + 4L * i);
+        RowDecoder.decode(w.type(), w.data(), row * w.rowBytes(), 0, 1, 0, cols, dst, dstOff, 0);
+    }
+
+    /** Outputs of weight rows [r0, r0+nr) for all n rows of x. */
+    private static void rowBlock(WeightTensor w, int rows, int cols, int r0, int nr, float[] x, int xOff, int n,
+                                 float[] y, int yOff, boolean accumulate, Scratch s) {
+        QuantType type = w.type();
+        long rowBytes = w.rowBytes();
+        int kv = cols - cols % L; // whole vectors; only the float types can have a tail
+        float[] wb = s.w, acc = s.acc, tail = s.tail;
+        MemorySegment data = w.data();
+        long base = r0 * rowBytes;
+        if (kv < cols) RowDecoder.decode(type, data, base, rowBytes, nr, kv, cols - kv, tail, 0, L);
+        int ldw = n < 4 ? KC_FEW : KC; // decoded row stride and K block
+        for (int o0 = 0; o0 < n; o0 += NX) {
+            int no = Math.min(NX, n - o0);
+            java.util.Arrays.fill(acc, 0, no * RW * L, 0f);
+            for (int k0 = 0; k0 < kv; k0 += ldw) {
+                int kc = Math.min(ldw, kv - k0);
+                RowDecoder.decode(type, data, base, rowBytes, nr, k0, kc, wb, 0, ldw);
+                int xb = xOff + o0 * cols + k0;
+                int o = 0;
+                for (; o + 4 <= no; o += 4) {
+                    int r = 0;
+                    for (; r + 4 <= nr; r += 4) tile4x4(wb, r * ldw, ldw, x, xb + o * cols, cols, kc, acc, (o * RW + r) * L);
+                    for (; r < nr; r++) {
+                        for (int oo = o; oo < o + 4; oo++) tile1x1(wb, r * ldw, x, xb + oo * cols, kc, acc, (oo * RW + r) * L);
+                    }
+                }
+                for (; o < no; o++) {
+                    int r = 0;
+                    for (; r + 4 <= nr; r += 4) tile4x1(wb, r * ldw, ldw, x, xb + o * cols, kc, acc, (o * RW + r) * L);
+                    for (; r < nr; r++) tile1x1(wb, r * ldw, x, xb + o * cols, kc, acc, (o * RW + r) * L);
+                }
             }
-            case F16 -> {
-                for (int i = 0; i < cols; i++) dst[dstOff + i] = Float.float16ToFloat(d.get(I16, base + 2L * i));
+            for (int o = 0; o < no; o++) {
+                int xr = xOff + (o0 + o) * cols, yr = yOff + (o0 + o) * rows + r0;
+                for (int r = 0; r < nr; r++) {
+                    float sum = LaneSum.of(FloatVector.fromArray(S, acc, (o * RW + r) * L));
+                    for (int p = kv; p < cols; p++) sum += tail[r * L + p - kv] * x[xr + p];
+                    y[yr + r] = accumulate ? y[yr + r] + sum : sum;
+                }
             }
-            case BF16 -> {
-                for (int i = 0; i < cols; i++) dst[dstOff + i] = Float.intBitsToFloat((d.get(I16, base + 2L * i) & 0xffff) << 16);
-            }
-            default -> throw new UnsupportedOperationException("no kernel for " + w.type() + " yet");
         }
+    }
+
+    /**
+     * acc(o, r) += w[r, 0:len] · x[o, 0:len] lanewise for 4 weight rows r (ldw apart from wi) and 4
+     * rows o of x (ldx apart from xi); acc(o, r) is the vector at {@code ai + (o*RW + r)*L}.
+     */
+    private static void tile4x4(float[] w, int wi, int ldw, float[] x, int xi, int ldx, int len, float[] acc, int ai) {
+        final int o1 = RW * L, o2 = 2 * RW * L, o3 = 3 * RW * L;
+        FloatVector a00 = FloatVector.fromArray(S, acc, ai), a01 = FloatVector.fromArray(S, acc, ai + L);
+        FloatVector a02 = FloatVector.fromArray(S, acc, ai + 2 * L), a03 = FloatVector.fromArray(S, acc, ai + 3 * L);
+        FloatVector a10 = FloatVector.fromArray(S, acc, ai + o1), a11 = FloatVector.fromArray(S, acc, ai + o1 + L);
+        FloatVector a12 = FloatVector.fromArray(S, acc, ai + o1 + 2 * L), a13 = FloatVector.fromArray(S, acc, ai + o1 + 3 * L);
+        FloatVector a20 = FloatVector.fromArray(S, acc, ai + o2), a21 = FloatVector.fromArray(S, acc, ai + o2 + L);
+        FloatVector a22 = FloatVector.fromArray(S, acc, ai + o2 + 2 * L), a23 = FloatVector.fromArray(S, acc, ai + o2 + 3 * L);
+        FloatVector a30 = FloatVector.fromArray(S, acc, ai + o3), a31 = FloatVector.fromArray(S, acc, ai + o3 + L);
+        FloatVector a32 = FloatVector.fromArray(S, acc, ai + o3 + 2 * L), a33 = FloatVector.fromArray(S, acc, ai + o3 + 3 * L);
+        for (int p = 0; p < len; p += L) {
+            FloatVector w0 = FloatVector.fromArray(S, w, wi + p), w1 = FloatVector.fromArray(S, w, wi + ldw + p);
+            FloatVector w2 = FloatVector.fromArray(S, w, wi + 2 * ldw + p), w3 = FloatVector.fromArray(S, w, wi + 3 * ldw + p);
+            FloatVector xv = FloatVector.fromArray(S, x, xi + p);
+            a00 = w0.fma(xv, a00); a01 = w1.fma(xv, a01); a02 = w2.fma(xv, a02); a03 = w3.fma(xv, a03);
+            xv = FloatVector.fromArray(S, x, xi + ldx + p);
+            a10 = w0.fma(xv, a10); a11 = w1.fma(xv, a11); a12 = w2.fma(xv, a12); a13 = w3.fma(xv, a13);
+            xv = FloatVector.fromArray(S, x, xi + 2 * ldx + p);
+            a20 = w0.fma(xv, a20); a21 = w1.fma(xv, a21); a22 = w2.fma(xv, a22); a23 = w3.fma(xv, a23);
+            xv = FloatVector.fromArray(S, x, xi + 3 * ldx + p);
+            a30 = w0.fma(xv, a30); a31 = w1.fma(xv, a31); a32 = w2.fma(xv, a32); a33 = w3.fma(xv, a33);
+        }
+        a00.intoArray(acc, ai); a01.intoArray(acc, ai + L); a02.intoArray(acc, ai + 2 * L); a03.intoArray(acc, ai + 3 * L);
+        a10.intoArray(acc, ai + o1); a11.intoArray(acc, ai + o1 + L); a12.intoArray(acc, ai + o1 + 2 * L); a13.intoArray(acc, ai + o1 + 3 * L);
+        a20.intoArray(acc, ai + o2); a21.intoArray(acc, ai + o2 + L); a22.intoArray(acc, ai + o2 + 2 * L); a23.intoArray(acc, ai + o2 + 3 * L);
+        a30.intoArray(acc, ai + o3); a31.intoArray(acc, ai + o3 + L); a32.intoArray(acc, ai + o3 + 2 * L); a33.intoArray(acc, ai + o3 + 3 * L);
+    }
+
+    /** {@link #tile4x4} for one row of x: the matrix-vector product. */
+    private static void tile4x1(float[] w, int wi, int ldw, float[] x, int xi, int len, float[] acc, int ai) {
+        FloatVector a0 = FloatVector.fromArray(S, acc, ai), a1 = FloatVector.fromArray(S, acc, ai + L);
+        FloatVector a2 = FloatVector.fromArray(S, acc, ai + 2 * L), a3 = FloatVector.fromArray(S, acc, ai + 3 * L);
+        for (int p = 0; p < len; p += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xi + p);
+            a0 = FloatVector.fromArray(S, w, wi + p).fma(xv, a0);
+            a1 = FloatVector.fromArray(S, w, wi + ldw + p).fma(xv, a1);
+            a2 = FloatVector.fromArray(S, w, wi + 2 * ldw + p).fma(xv, a2);
+            a3 = FloatVector.fromArray(S, w, wi + 3 * ldw + p).fma(xv, a3);
+        }
+        a0.intoArray(acc, ai); a1.intoArray(acc, ai + L); a2.intoArray(acc, ai + 2 * L); a3.intoArray(acc, ai + 3 * L);
+    }
+
+    /** One weight row against one row of x, for the edges. */
+    private static void tile1x1(float[] w, int wi, float[] x, int xi, int len, float[] acc, int ai) {
+        FloatVector a = FloatVector.fromArray(S, acc, ai);
+        for (int p = 0; p < len; p += L) a = FloatVector.fromArray(S, w, wi + p).fma(FloatVector.fromArray(S, x, xi + p), a);
+        a.intoArray(acc, ai);
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
     }
 }

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
@@ -81,8 +80,7 @@ final class ConvertCommand implements Callable<Integer> {
                 ModelConfig config = c.config();
                 Tokenizer tok = Tokenizers.fromSpec(TokenizerSpec.fromJson(c.tokenizer()));
                 Files.createDirectories(out);
-                HuggingFaceExport.write(new Transformer(config, weights), config.causal() ? OptionalInt.empty() : OptionalInt.of(tok.maskId()),
-                        out, dtype(storage));
+                HuggingFaceExport.write(new Transformer(config, weights), tok, out, dtype(storage));
                 report(out, "Hugging Face safetensors, " + storage, weights.length, Files.size(out.resolve("model.safetensors")));
             }
         }

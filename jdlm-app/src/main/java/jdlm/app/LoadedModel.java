@@ -138,7 +138,9 @@ record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String
         }
         ImportedModel imported = HuggingFaceImport.open(dir); // stays open: the weights are read from its mappings
         Map<String, Object> config = readJson(dir.resolve("config.json"));
+        // ids the config does not name: the released LLaDA-8B / Dream-7B values, when this is one of their vocabularies
         BpeTokenizer.SpecialIds preset = imported.architecture().equals("dream") ? BpeTokenizer.SpecialIds.DREAM_7B : BpeTokenizer.SpecialIds.LLADA_8B;
+        if (preset.mask() >= imported.config().vocabSize()) preset = new BpeTokenizer.SpecialIds(-1, -1, -1, -1);
         int eos = id(config, "eos_token_id", preset.eos());
         BpeTokenizer.SpecialIds ids = new BpeTokenizer.SpecialIds(eos, imported.maskTokenId().orElse(preset.mask()),
                 id(config, "pad_token_id", eos), id(config, "bos_token_id", preset.bos()));

@@ -131,12 +131,12 @@ class GenerateCommandTest {
     }
 
     @Test
-    void ggufAndForeignSafetensorsAreRefusedSayingImportComesLater() {
+    void corruptGgufAndForeignSafetensorsAreRefusedClearly() {
         Path gguf = dir.resolve("model.gguf");
         TinyRuns.write(gguf, "GGUF\3\0\0\0 rest of a header");
         CommandRun r = CommandRun.of("generate", "--model", gguf.toString());
         assertEquals(2, r.exit());
-        assertTrue(r.err().contains("is a GGUF file; GGUF import comes later"), r.err());
+        assertTrue(r.err().startsWith("jdlm generate: " + gguf) && r.err().contains("expected"), r.err());
 
         Path st = dir.resolve("hf.safetensors");
         String header = "{\"__metadata__\":{\"format\":\"pt\"}}";
@@ -144,7 +144,7 @@ class GenerateCommandTest {
         TinyRuns.write(st, new String(len, StandardCharsets.ISO_8859_1) + header);
         r = CommandRun.of("generate", "--model", st.toString());
         assertEquals(2, r.exit());
-        assertTrue(r.err().contains("is a safetensors file but not a jdlm checkpoint (its format is 'pt')"), r.err());
+        assertTrue(r.err().contains("is a safetensors file but not a jdlm checkpoint (its format is 'pt'); a Hugging Face model loads as its directory"), r.err());
     }
 
     @Test

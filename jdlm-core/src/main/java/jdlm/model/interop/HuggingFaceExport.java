@@ -14,6 +14,8 @@ import jdlm.format.safetensors.DType;
 import jdlm.format.safetensors.SafetensorsWriter;
 import jdlm.model.ModelConfig;
 import jdlm.model.Transformer;
+import jdlm.tokenizer.Tokenizer;
+import jdlm.tokenizer.TokenizerJsonExport;
 import jdlm.tensor.Rope;
 
 /**
@@ -26,7 +28,24 @@ import jdlm.tensor.Rope;
 public final class HuggingFaceExport {
     private HuggingFaceExport() {}
 
+    /**
+     * A model with its tokenizer: the weights and config.json (with the tokenizer's EOS, PAD and,
+     * for a masked model, MASK ids), and tokenizer.json, so the directory loads back as it was.
+     */
+    public static void write(Transformer model, Tokenizer tokenizer, Path dir, DType dtype) throws IOException {
+        Map<String, Object> ids = new LinkedHashMap<>();
+        ids.put("eos_token_id", (long) tokenizer.eosId());
+        ids.put("pad_token_id", (long) tokenizer.padId());
+        write(model, model.config().causal() ? OptionalInt.empty() : OptionalInt.of(tokenizer.maskId()), ids, dir, dtype);
+        TokenizerJsonExport.write(tokenizer, dir.resolve("tokenizer.json"));
+    }
+
+    /** The weights and config.json only. */
     public static void write(Transformer model, OptionalInt maskTokenId, Path dir, DType dtype) throws IOException {
+        write(model, maskTokenId, Map.of(), dir, dtype);
+    }
+
+    private static void write(Transformer model, OptionalInt maskTokenId, Map<String, Object> extraConfig, Path dir, DType dtype) throws IOException {
         ModelConfig c = model.config();
         boolean llada = !c.causal();
         if (!llada && c.qkvBias()) throw new IllegalArgumentException("Llama's config cannot express q/k/v biases without an output bias; cannot export");
@@ -45,6 +64,7 @@ public final class HuggingFaceExport {
         Files.createDirectories(dir);
         w.write(dir.resolve(SafetensorsShards.SINGLE));
         Map<String, Object> config = llada ? lladaConfig(c, maskTokenId) : llamaConfig(c);
+        config.putAll(extraConfig);
         config.put("torch_dtype", switch (dtype) {
             case F32 -> "float32";
             case F16 -> "float16";

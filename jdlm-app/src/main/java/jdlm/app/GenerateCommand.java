@@ -1,6 +1,7 @@
 package jdlm.app;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,8 @@ import jdlm.sample.SamplerOptions;
 import jdlm.sample.SpecialTokens;
 import jdlm.sample.StepListener;
 import jdlm.sample.TransformerDenoiser;
+import jdlm.tokenizer.BpeTokenizer;
+import jdlm.tokenizer.ChatMessage;
 import jdlm.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,6 +38,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
     @Option(names = "--prompt", defaultValue = "", paramLabel = "TEXT", description = "Text to continue (default: empty).")
     String prompt;
+    @Option(names = "--chat", description = "Wrap --prompt as a user turn in the model's chat template (LLaDA-Instruct, Dream-Instruct, ChatML) and generate the assistant's answer.")
+    boolean chat;
+    @Option(names = "--system", paramLabel = "TEXT", description = "With --chat: the system message (default: the template's own, if any).")
+    String system;
     @Mixin SamplingOptions sampling;
     @Option(names = "--no-eos-stop", description = "Fill all --length tokens: the answer does not end at EOS (a masked model then never chooses EOS).")
     boolean noEosStop;
@@ -45,7 +52,8 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         LoadedModel m = modelOptions.open(err::println);
         Tokenizer tok = m.tokenizer();
-        int[] promptIds = tok.encode(prompt);
+        int[] promptIds = chat ? chatPrompt(m) : tok.encode(prompt);
+        if (system != null && !chat) throw new IllegalArgumentException("--system applies only with --chat");
         int context = m.config().contextLength();
         if ((long) promptIds.length + sampling.length > context) {
             throw new IllegalArgumentException("--prompt (" + promptIds.length + " tokens) plus --length " + sampling.length
@@ -117,5 +125,17 @@ final class GenerateCommand implements Callable<Integer> {
         j.put("tokens_per_second", seconds > 0 ? answer.length / seconds : 0.0);
         j.put("model", m.file().toString());
         j.put("ema", m.ema());
+    }
+
+    /** The prompt as the first user turn of a chat, followed by the assistant's generation prompt. */
+    private int[] chatPrompt(LoadedModel m) {
+        if (m.chat() == null || !(m.tokenizer() instanceof BpeTokenizer bpe)) {
+            throw new IllegalArgumentException("--chat needs a model with a chat template (an imported LLaDA/Dream instruct model,"
+                    + " GGUF or Hugging Face); " + m.file() + " has none");
+        }
+        List<ChatMessage> messages = new ArrayList<>();
+        if (system != null) messages.add(ChatMessage.system(system));
+        messages.add(ChatMessage.user(prompt));
+        return m.chat().encode(bpe, messages, true);
     }
 }

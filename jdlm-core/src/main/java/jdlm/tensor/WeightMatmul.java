@@ -13,8 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link ThreadPool}. A task decodes its rows one K block ({@link #KC} elements, L1-sized) at a time
  * ({@link RowDecoder}: the GGML blocks of that stretch, in registers, to floats) and runs every row of
  * x against them in 4×4 register tiles (4 weight rows × 4 rows of x, 16 accumulators), so each decoded
- * block serves all n rows of x. The matrix-vector product (n = 1) is the same loop with 4×1 tiles; it
- * is bound by reading W, which it does once.
+ * block serves all n rows of x. With fewer than 4 rows of x (matrix-vector, bound by reading W once)
+ * tasks are 4 rows, K blocks {@link #KC_FEW} long and the tiles 4×1.
  *
  * <p>Determinism: every output is one vector FMA chain over its columns' vectors in order (the chain
  * is parked in a buffer between K blocks), a fixed-order {@link LaneSum}, then the columns past the

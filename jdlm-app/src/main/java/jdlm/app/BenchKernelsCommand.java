@@ -34,7 +34,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code jdlm bench kernels}: GEMM and matrix-vector throughput at transformer shapes, each next to
  * references measured in the same run: the machine's FP32 peak (a dependent-chain-free FMA loop),
- * its read bandwidth (a streaming sum), and OpenBLAS SGEMM when the bench jar provides it.
+ * its read bandwidth (a streaming sum), and OpenBLAS SGEMM when the bench jar provides it; and the
+ * stored-weight products ({@link WeightMatmul}) of every {@link QuantType}, against that bandwidth
+ * and the f32 Gemm.
  */
 @Command(name = "kernels",
         mixinStandardHelpOptions = true,
@@ -184,7 +186,7 @@ public final class BenchKernelsCommand implements Callable<Integer> {
         // Stored weights (what imported models run on): matrix-vector GB/s of the stored bytes, and the
         // 256-row product against the f32 Gemm on the same shape.
         if (!noWeights) {
-            try (Arena arena = Arena.ofConfined()) {
+            try (Arena arena = Arena.ofShared()) { // the pool's workers read the weights
                 int n = WEIGHT_GEMM, k = WEIGHT_GEMM, m = WEIGHT_GEMM_M;
                 float[] x = random(m * k, 6), y = new float[m * n];
                 float[] wf = random(n * k, 7), yRef = new float[m * n];
@@ -194,6 +196,17 @@ public final class BenchKernelsCommand implements Callable<Integer> {
                     progress("weights: f32 Gemm " + m + "x" + k + "x" + n + ", " + t + " thread(s)");
                     out.put("weights_n" + m + "_gemm_f32_t" + t + "_gflops",
                             2.0 * m * n * k / time(() -> Gemm.gemm(pool, false, true, m, n, k, x, 0, k, wf, 0, k, yRef, 0, n, false)) / 1e9);
+                }
+                // every type's decoder and both tile shapes compiled before anything is timed
+                progress("weights: JIT warm-up");
+                float[] wx = random(16 * 1024, 10), wy = new float[16 * 512];
+                for (QuantType type : WEIGHT_TYPES) {
+                    WeightTensor small = replicatedWeights(type, 512, 1024, arena);
+                    long end = System.nanoTime() + (long) (2 * warmSeconds * 1e9 / WEIGHT_TYPES.length);
+                    while (System.nanoTime() < end) {
+                        WeightMatmul.multiply(pools[0], small, wx, 0, 1, wy, 0, false);
+                        WeightMatmul.multiply(pools[0], small, wx, 0, 16, wy, 0, false);
+                    }
                 }
                 for (QuantType type : WEIGHT_TYPES) {
                     WeightTensor mv = replicatedWeights(type, WEIGHT_MATVEC, WEIGHT_MATVEC, arena);

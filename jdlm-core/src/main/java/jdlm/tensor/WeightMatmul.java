@@ -13,8 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link ThreadPool}. A task decodes its rows one K block ({@link #KC} elements, L1-sized) at a time
  * ({@link RowDecoder}: the GGML blocks of that stretch, in registers, to floats) and runs every row of
  * x against them in 4×4 register tiles (4 weight rows × 4 rows of x, 16 accumulators), so each decoded
- * block serves all n rows of x. The matrix-vector product (n = 1) is the same loop with 4×1 tiles; it
- * is bound by reading W, which it does once.
+ * block serves all n rows of x. With fewer than 4 rows of x (matrix-vector, bound by reading W once)
+ * tasks are 4 rows, K blocks {@link #KC_FEW} long and the tiles 4×1.
  *
  * <p>Determinism: every output is one vector FMA chain over its columns' vectors in order (the chain
  * is parked in a buffer between K blocks), a fixed-order {@link LaneSum}, then the columns past the
@@ -68,8 +68,11 @@ public final class WeightMatmul {
                     + x.length + ") into y[" + rows + "] from " + yOff + " (y has " + y.length + ")");
         }
         if (n == 0 || rows == 0) return;
-        int tasks = ceilDiv(rows, RW);
-        java.util.function.IntConsumer task = t -> rowBlock(w, rows, cols, t * RW, Math.min(RW, rows - t * RW),
+        // A matrix-vector product streams W once: 4 rows per task read as 4 long sequential streams,
+        // which the hardware prefetchers follow (16 rows in short stretches ran several times slower).
+        int per = n < 4 ? 4 : RW;
+        int tasks = ceilDiv(rows, per);
+        java.util.function.IntConsumer task = t -> rowBlock(w, rows, cols, t * per, Math.min(per, rows - t * per),
                 x, xOff, n, y, yOff, accumulate, SCRATCH.get());
         if (tasks > 1 && pool.threads() > 1 && (long) rows * cols * n >= PARALLEL_MACS) {
             pool.parallelFor(tasks, task);

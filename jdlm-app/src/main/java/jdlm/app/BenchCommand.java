@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks with side-by-side references: kernels, generation (diffusion vs AR), training (vs PyTorch).",
-        subcommands = {BenchKernelsCommand.class, BenchGenerateCommand.class, BenchTrainCommand.class, BenchOpenCommand.class})
+        subcommands = {BenchKernelsCommand.class, BenchGenerateCommand.class, BenchTrainCommand.class, BenchOpenCommand.class, BenchDenoiseCommand.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {

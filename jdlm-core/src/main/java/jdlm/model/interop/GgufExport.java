@@ -77,17 +77,10 @@ public final class GgufExport {
      */
     public static Map<String, QuantType> write(Transformer model, Tokenizer tokenizer, QuantType type, Path out) throws IOException {
         ModelConfig c = model.config();
-        GgufMetadata md = new GgufMetadata();
-        md.putString("general.name", "jdlm " + (c.causal() ? "autoregressive" : "masked diffusion") + " model");
-        for (Map.Entry<String, Object> e : metadata(c, c.causal() ? OptionalInt.empty() : OptionalInt.of(tokenizer.maskId())).entrySet()) {
-            switch (e.getValue()) {
-                case Long l -> md.putUInt32(e.getKey(), l);
-                case Double d -> md.putFloat32(e.getKey(), d);
-                case Boolean b -> md.putBool(e.getKey(), b);
-                case String str -> md.putString(e.getKey(), str);
-                default -> throw new IllegalStateException("unexpected metadata value for " + e.getKey());
-            }
-        }
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("general.name", "jdlm " + (c.causal() ? "autoregressive" : "masked diffusion") + " model");
+        values.putAll(metadata(c, c.causal() ? OptionalInt.empty() : OptionalInt.of(tokenizer.maskId())));
+        GgufMetadata md = typed(values);
         GgufVocabularyExport.write(tokenizer, md);
         GgufWriter writer = new GgufWriter(md);
         Map<String, QuantType> stored = new LinkedHashMap<>();
@@ -111,6 +104,21 @@ public final class GgufExport {
         }
         writer.write(out);
         return stored;
+    }
+
+    /** Plain values as GGUF metadata in the types llama.cpp expects: Long → UINT32, Double → FLOAT32, Boolean, String. */
+    public static GgufMetadata typed(Map<String, Object> values) {
+        GgufMetadata md = new GgufMetadata();
+        for (Map.Entry<String, Object> e : values.entrySet()) {
+            switch (e.getValue()) {
+                case Long l -> md.putUInt32(e.getKey(), l);
+                case Double d -> md.putFloat32(e.getKey(), d);
+                case Boolean b -> md.putBool(e.getKey(), b);
+                case String str -> md.putString(e.getKey(), str);
+                default -> throw new IllegalArgumentException("metadata " + e.getKey() + ": no GGUF type for " + e.getValue().getClass().getSimpleName());
+            }
+        }
+        return md;
     }
 
     private static long elements(long[] shape) {

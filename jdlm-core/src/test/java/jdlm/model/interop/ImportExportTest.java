@@ -21,6 +21,8 @@ import java.util.SplittableRandom;
 
 import jdlm.format.FormatException;
 import jdlm.format.Json;
+import jdlm.format.gguf.GgufFile;
+import jdlm.format.gguf.GgufWriter;
 import jdlm.format.safetensors.DType;
 import jdlm.model.KVCache;
 import jdlm.model.ModelConfig;
@@ -65,8 +67,9 @@ class ImportExportTest {
             float[] fromHf = hf.transformer().logits(x, 1, T);
             assertClose(want, fromHf, 1e-5);
 
-            ImportedModel gguf = GgufImport.load(tmp.resolve("llada.gguf"), TinyCheckpoints.ggufMetadata("llada", LLADA),
+            GgufFile file = throughGgufFile(tmp.resolve("llada.gguf"), TinyCheckpoints.ggufMetadata("llada", LLADA),
                     TinyCheckpoints.ggufTensors(arena, LLADA, p, true));
+            ImportedModel gguf = GgufImport.load(file.path(), file.metadata().asMap(), weights(file));
             assertEquals(Rope.Style.ADJACENT_PAIRS, gguf.config().ropeStyle(), "llama.cpp's LLaDA GGUF stores q/k as adjacent pairs");
             assertFalse(gguf.config().shiftLogits());
             // the permuted q/k rows change only the order of the q·k sums
@@ -87,7 +90,8 @@ class ImportExportTest {
             assertClose(new ReferenceTransformer64(DREAM).logits(toDouble(p), x), fromHf, 1e-5);
 
             Map<String, Object> meta = TinyCheckpoints.ggufMetadata("dream", DREAM); // no diffusion.shift_logits: Dream's default is to shift
-            ImportedModel gguf = GgufImport.load(tmp.resolve("dream.gguf"), meta, TinyCheckpoints.ggufTensors(arena, DREAM, p, false));
+            GgufFile file = throughGgufFile(tmp.resolve("dream.gguf"), meta, TinyCheckpoints.ggufTensors(arena, DREAM, p, false));
+            ImportedModel gguf = GgufImport.load(file.path(), file.metadata().asMap(), weights(file));
             assertEquals(DREAM, gguf.config());
             assertArrayEquals(fromHf, gguf.transformer().logits(x, 1, T), 0f);
         }
@@ -313,5 +317,19 @@ class ImportExportTest {
             }
         }
         assertTrue(maxRef > 0 && maxErr <= relTol * maxRef, "max error " + maxErr + " vs scale " + maxRef);
+    }
+
+    /** The metadata and tensors written as a real file by GgufWriter and opened again by GgufFile (the caller closes it). */
+    private static GgufFile throughGgufFile(Path file, Map<String, Object> metadata, Map<String, WeightTensor> tensors) throws IOException {
+        GgufWriter w = new GgufWriter(GgufExport.typed(metadata));
+        for (WeightTensor t : tensors.values()) w.add(t);
+        w.write(file);
+        return GgufFile.open(file);
+    }
+
+    private static Map<String, WeightTensor> weights(GgufFile f) {
+        Map<String, WeightTensor> out = new java.util.LinkedHashMap<>();
+        for (String name : f.tensors().keySet()) out.put(name, f.weight(name));
+        return out;
     }
 }

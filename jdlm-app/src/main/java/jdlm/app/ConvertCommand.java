@@ -31,8 +31,8 @@ import picocli.CommandLine.Spec;
  * safetensors directory (LLaDA / Llama names).
  */
 @Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Write a weights-only copy of a jdlm model (run directory or checkpoint): a jdlm checkpoint,",
-                "a GGUF file (f32, f16, bf16, q8_0, q4_0, q4_k, q6_k) or a Hugging Face safetensors directory.",
+        description = {"Write a weights-only copy of a jdlm model: a jdlm checkpoint, a GGUF file or a Hugging Face directory.",
+                "GGUF takes f32, f16, bf16, q8_0, q4_0, q4_k, q6_k; the others f32, f16, bf16.",
                 "Examples: ./jdlm convert runs/austen models/mine --type bf16",
                 "          ./jdlm convert runs/austen austen-q8.gguf --type q8_0",
                 "          ./jdlm convert runs/austen hf-austen --format hf --type bf16"})

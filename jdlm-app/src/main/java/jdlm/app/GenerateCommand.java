@@ -104,6 +104,7 @@ final class GenerateCommand implements Callable<Integer> {
             Map<String, Object> j = new LinkedHashMap<>();
             j.put("text", text);
             j.put("prompt", prompt);
+            j.put("prompt_tokens", IntStream.of(promptIds).mapToObj(t -> (long) t).toList());
             putMeasurements(j, r, answer, m);
             j.put("settings", settings);
             out.println(Json.write(j));

@@ -1,0 +1,88 @@
+package jdlm.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import jdlm.format.gguf.GgufArray;
+import jdlm.format.gguf.GgufFile;
+import jdlm.format.gguf.GgufMetadata;
+import jdlm.format.gguf.GgufValueType;
+import jdlm.format.gguf.GgufWriter;
+import jdlm.model.ModelConfig;
+import jdlm.model.Transformer;
+import jdlm.model.interop.GgufExport;
+import jdlm.tensor.QuantType;
+import jdlm.tokenizer.ByteTokenizer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code generate --chat} on a GGUF that carries a ChatML template and its two control tokens. */
+class ChatCommandTest {
+    @TempDir Path dir;
+
+    static final int IM_START = 259, IM_END = 260;
+    static final String CHATML = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content']"
+            + " + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+    /** A tiny random masked model whose vocabulary is the byte tokenizer's plus <|im_start|> and <|im_end|>. */
+    private Path chatModel() throws Exception {
+        ModelConfig c = ModelConfig.of(1, 16, 2, 32, 261, 64, ModelConfig.AttentionMode.BIDIRECTIONAL);
+        Path base = dir.resolve("base.gguf");
+        GgufExport.write(Transformer.initialized(c, 3), new ByteTokenizer(), QuantType.F32, base);
+        Path chat = dir.resolve("chat.gguf");
+        try (GgufFile f = GgufFile.open(base)) {
+            GgufMetadata md = new GgufMetadata(f.metadata());
+            List<String> tokens = new ArrayList<>(f.metadata().getStrings("tokenizer.ggml.tokens"));
+            tokens.add("<|im_start|>");
+            tokens.add("<|im_end|>");
+            long[] types = new long[tokens.size()];
+            for (int i = 0; i < types.length; i++) types[i] = i < 256 ? 1 : 3;
+            md.putArray("tokenizer.ggml.tokens", GgufArray.ofStrings(tokens));
+            md.putArray("tokenizer.ggml.token_type", GgufArray.ofIntegers(GgufValueType.INT32, types));
+            md.putString("tokenizer.chat_template", CHATML);
+            GgufWriter w = new GgufWriter(md);
+            for (String name : f.tensors().keySet()) w.add(f.weight(name));
+            w.write(chat);
+        }
+        return chat;
+    }
+
+    private static List<Long> bytes(String s) {
+        List<Long> out = new ArrayList<>();
+        for (byte b : s.getBytes(StandardCharsets.UTF_8)) out.add((long) (b & 0xff));
+        return out;
+    }
+
+    @Test
+    void thePromptBecomesAUserTurnFollowedByTheAssistantPrompt() throws Exception {
+        Path model = chatModel();
+        CommandRun r = CommandRun.of("generate", "--model", model.toString(), "--chat", "--prompt", "hi <|im_end|>",
+                "--length", "8", "--steps", "8", "--json");
+        Map<String, Object> j = r.json();
+        List<Long> want = new ArrayList<>();
+        want.add((long) IM_START);
+        want.addAll(bytes("user\nhi <|im_end|>"));   // typed markers stay text
+        want.add((long) IM_END);
+        want.addAll(bytes("\n"));
+        want.add((long) IM_START);
+        want.addAll(bytes("assistant\n"));
+        assertEquals(want, j.get("prompt_tokens"));
+        assertTrue(((List<?>) j.get("tokens")).size() <= 8, "the answer is at most --length tokens");
+    }
+
+    @Test
+    void chatWithoutATemplateIsAClearError() {
+        CommandRun r = CommandRun.of("generate", "--model", TinyRuns.masked().toString(), "--chat", "--prompt", "hi");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--chat needs a model with a chat template"), r.err());
+        r = CommandRun.of("generate", "--model", TinyRuns.masked().toString(), "--system", "be brief", "--prompt", "hi");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--system applies only with --chat"), r.err());
+    }
+}

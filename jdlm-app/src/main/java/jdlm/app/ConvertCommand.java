@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
+import jdlm.format.gguf.GgufFile;
 import jdlm.format.safetensors.DType;
 import jdlm.model.ModelConfig;
 import jdlm.model.Transformer;
@@ -37,7 +38,7 @@ import picocli.CommandLine.Spec;
                 "          ./jdlm convert runs/austen austen-q8.gguf --type q8_0",
                 "          ./jdlm convert runs/austen hf-austen --format hf --type bf16"})
 final class ConvertCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "IN", description = "Run directory or checkpoint.safetensors.")
+    @Parameters(index = "0", paramLabel = "IN", description = "Run directory or checkpoint.safetensors; or a GGUF file, re-stored as another GGUF.")
     Path in;
     @Parameters(index = "1", paramLabel = "OUT", description = "jdlm: a directory (gets checkpoint.safetensors) or a .safetensors file;"
             + " gguf: a .gguf file; hf: a directory.")
@@ -54,6 +55,11 @@ final class ConvertCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         String fmt = format != null ? format.toLowerCase(Locale.ROOT) : out.toString().endsWith(".gguf") ? "gguf" : "jdlm";
         QuantType storage = storageType(fmt);
+        if (Files.isRegularFile(in) && LoadedModel.isGguf(in)) return requantize(fmt, storage);
+        if (LoadedModel.isHuggingFaceDirectory(in)) {
+            throw new IllegalArgumentException(in + " is a Hugging Face model: run it directly (--model " + in + "), or make a GGUF of it"
+                    + " with llama.cpp's convert_hf_to_gguf.py and re-store that with ./jdlm convert");
+        }
         Checkpoint c = Checkpoint.load(LoadedModel.checkpointFile(in));
         float[] weights = c.parameters();
         if (ema) {
@@ -83,6 +89,21 @@ final class ConvertCommand implements Callable<Integer> {
                 HuggingFaceExport.write(new Transformer(config, weights), tok, out, dtype(storage));
                 report(out, "Hugging Face safetensors, " + storage, weights.length, Files.size(out.resolve("model.safetensors")));
             }
+        }
+        return 0;
+    }
+
+    /** A GGUF in, a GGUF out: matrices re-stored as the requested type, everything else copied. */
+    private int requantize(String fmt, QuantType storage) throws IOException {
+        if (!fmt.equals("gguf")) throw new IllegalArgumentException("a GGUF model converts to GGUF only; give an OUT ending in .gguf");
+        if (ema) throw new IllegalArgumentException("--ema: a GGUF file holds one set of weights");
+        createParent(out);
+        try (GgufFile gguf = GgufFile.open(in)) {
+            Map<String, Integer> histogram = new TreeMap<>();
+            for (String t : GgufExport.requantize(gguf, storage, out).values()) histogram.merge(t, 1, Integer::sum);
+            long params = 0;
+            for (var t : gguf.tensors().values()) params += t.elements();
+            spec.commandLine().getErr().printf(Locale.ROOT, "wrote %s (GGUF, tensors %s, %,d parameters, %.1f MB)%n", out, histogram, params, Files.size(out) / 1e6);
         }
         return 0;
     }

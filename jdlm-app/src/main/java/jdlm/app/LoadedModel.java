@@ -73,7 +73,7 @@ record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String
      */
     static LoadedModel open(Path given, boolean useEma, java.util.function.Consumer<String> notes) {
         Path path = given != null ? given : bundledDefault();
-        if (Files.isRegularFile(path) && startsWith(path, "GGUF")) return openGguf(path, useEma, notes);
+        if (Files.isRegularFile(path) && isGguf(path)) return openGguf(path, useEma, notes);
         if (isHuggingFaceDirectory(path)) return openHuggingFace(path, useEma, notes);
         Path file = checkpointFile(path);
         Checkpoint ckpt = Checkpoint.load(file);
@@ -104,6 +104,11 @@ record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String
             }
         }
         return new LoadedModel(file, new Transformer(ckpt.config(), weights), tok, training, ema, null);
+    }
+
+    /** A file that starts with GGUF's magic. */
+    static boolean isGguf(Path file) {
+        return startsWith(file, "GGUF");
     }
 
     /** A directory with config.json and no jdlm checkpoint. */

@@ -67,6 +67,19 @@ class ModelExportCommandTest {
     }
 
     @Test
+    void aGgufReStoredAsAnotherTypeKeepsItsTokenizerAndRuns() throws Exception {
+        Path f32 = convert(TinyRuns.masked(), "m.gguf", "--type", "f32");
+        Path copy = convert(f32, "m-copy.gguf", "--type", "f32");
+        assertEquals(greedy(f32, "--steps", "8").get("tokens"), greedy(copy, "--steps", "8").get("tokens"), "f32 → f32 is lossless");
+        Path q8 = convert(f32, "m-q8.gguf", "--type", "q8_0");
+        assertTrue(Files.size(q8) * 3 < Files.size(f32));
+        assertEquals(0, CommandRun.of("generate", "--model", q8.toString(), "--prompt", "the ", "--length", "8").exit());
+        CommandRun r = CommandRun.of("convert", f32.toString(), dir.resolve("out").toString(), "--format", "jdlm");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("a GGUF model converts to GGUF only"), r.err());
+    }
+
+    @Test
     void blockTypesOutsideGgufAreRefusedNamingTheOption() {
         CommandRun r = CommandRun.of("convert", TinyRuns.masked().toString(), dir.resolve("x").toString(), "--type", "q4_0");
         assertEquals(2, r.exit());

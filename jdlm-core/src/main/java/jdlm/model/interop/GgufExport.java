@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.OptionalInt;
 
 import jdlm.format.gguf.GgmlType;
+import jdlm.format.gguf.GgufFile;
+import jdlm.format.gguf.GgufTensorInfo;
 import jdlm.format.gguf.GgufMetadata;
 import jdlm.format.gguf.GgufWriter;
 import jdlm.model.ModelConfig;
@@ -17,6 +19,8 @@ import jdlm.model.Transformer;
 import jdlm.tensor.QuantType;
 import jdlm.tensor.Quantizer;
 import jdlm.tensor.Rope;
+import jdlm.tensor.WeightMatmul;
+import jdlm.tensor.WeightTensor;
 import jdlm.tokenizer.GgufVocabularyExport;
 import jdlm.tokenizer.Tokenizer;
 
@@ -87,23 +91,66 @@ public final class GgufExport {
         for (ExportTensor t : tensors(model)) {
             long[] shape = t.shape();
             int cols = (int) shape[shape.length - 1];
-            int rows = (int) (elements(shape) / cols);
-            QuantType q = shape.length < 2 ? QuantType.F32
-                    : cols % type.blockSize() == 0 ? type
-                    : cols % QuantType.Q8_0.blockSize() == 0 ? QuantType.Q8_0 : QuantType.F32;
+            QuantType q = storedType(type, shape);
             stored.put(t.name(), q);
-            long rowBytes = q.bytesFor(cols);
-            writer.add(t.name(), GgmlType.of(q), shape, stream -> {
-                byte[] row = new byte[(int) rowBytes];
-                MemorySegment seg = MemorySegment.ofArray(row);
-                for (int r = 0; r < rows; r++) {
-                    Quantizer.quantizeRow(q, t.data(), t.offset() + r * cols, cols, seg, 0);
-                    stream.write(row);
-                }
-            });
+            writer.add(t.name(), GgmlType.of(q), shape, rows(q, cols, (int) (elements(shape) / cols),
+                    (r, dst) -> System.arraycopy(t.data(), t.offset() + r * cols, dst, 0, cols)));
         }
         writer.write(out);
         return stored;
+    }
+
+    /**
+     * Re-stores a GGUF model's matrices as {@code type} (same fallbacks as {@link #write}); other
+     * tensors (norms, biases, types jdlm cannot decode) and all metadata, tokenizer included, are
+     * copied as they are. Returns each tensor's stored GGML type name, in file order.
+     */
+    public static Map<String, String> requantize(GgufFile in, QuantType type, Path out) throws IOException {
+        GgufWriter writer = new GgufWriter(new GgufMetadata(in.metadata()));
+        Map<String, String> stored = new LinkedHashMap<>();
+        for (GgufTensorInfo info : in.tensors().values()) {
+            long[] shape = info.shape();
+            if (shape.length < 2 || info.type().quantType() == null) {
+                writer.add(info.name(), info.type(), shape, in.segment(info.name()));
+                stored.put(info.name(), info.type().name());
+                continue;
+            }
+            WeightTensor w = in.weight(info.name());
+            int cols = Math.toIntExact(w.cols());
+            QuantType q = storedType(type, shape);
+            stored.put(info.name(), q.name());
+            writer.add(info.name(), GgmlType.of(q), shape, rows(q, cols, Math.toIntExact(w.rows()),
+                    (r, dst) -> WeightMatmul.dequantizeRow(w, r, dst, 0)));
+        }
+        writer.write(out);
+        return stored;
+    }
+
+    /** {@code type} where a matrix's rows are whole blocks of it, else Q8_0 (rows of 32), else F32; 1-D tensors F32. */
+    static QuantType storedType(QuantType type, long[] shape) {
+        long cols = shape[shape.length - 1];
+        if (shape.length < 2) return QuantType.F32;
+        if (cols % type.blockSize() == 0) return type;
+        return cols % QuantType.Q8_0.blockSize() == 0 ? QuantType.Q8_0 : QuantType.F32;
+    }
+
+    /** Fills {@code dst[0, cols)} with row {@code r} as floats. */
+    private interface RowSource {
+        void row(int r, float[] dst);
+    }
+
+    /** A tensor's bytes, quantised row by row as the file is streamed out (never the whole tensor in memory). */
+    private static GgufWriter.Content rows(QuantType q, int cols, int rows, RowSource source) {
+        return stream -> {
+            float[] values = new float[cols];
+            byte[] row = new byte[(int) q.bytesFor(cols)];
+            MemorySegment seg = MemorySegment.ofArray(row);
+            for (int r = 0; r < rows; r++) {
+                source.row(r, values);
+                Quantizer.quantizeRow(q, values, 0, cols, seg, 0);
+                stream.write(row);
+            }
+        };
     }
 
     /** Plain values as GGUF metadata in the types llama.cpp expects: Long → UINT32, Double → FLOAT32, Boolean, String. */

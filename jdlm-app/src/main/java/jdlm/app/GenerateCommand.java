@@ -52,7 +52,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         LoadedModel m = modelOptions.open(err::println);
         Tokenizer tok = m.tokenizer();
-        int[] promptIds = chat ? chatPrompt(m) : tok.encode(prompt);
+        int[] promptIds = chat ? chatPrompt(m) : m.encodePrompt(prompt);
         if (system != null && !chat) throw new IllegalArgumentException("--system applies only with --chat");
         int context = m.config().contextLength();
         if ((long) promptIds.length + sampling.length > context) {

@@ -47,7 +47,7 @@ final class InfillCommand implements Callable<Integer> {
                     + " masked-diffusion model, which sees the suffix too");
         }
         Tokenizer tok = m.tokenizer();
-        int[] pre = tok.encode(prefix), suf = tok.encode(suffix);
+        int[] pre = m.encodePrompt(prefix), suf = tok.encode(suffix);
         int n = sampling.length;
         if (n < 1) throw new IllegalArgumentException("--length must be at least 1, got " + n);
         int context = m.config().contextLength();

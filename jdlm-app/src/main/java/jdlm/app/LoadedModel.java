@@ -40,8 +40,20 @@ import jdlm.train.Checkpoint;
  * @param training the training settings stored in the checkpoint (empty when it has none)
  * @param ema      true when the EMA weights were loaded
  * @param chat     the chat template of an imported instruct model, or null
+ * @param bos      the BOS id a plain prompt starts with (imported models whose tokenizer adds one,
+ *                 e.g. LLaDA's), or -1
  */
-record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String, Object> training, boolean ema, ChatTemplate chat) {
+record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String, Object> training, boolean ema, ChatTemplate chat, int bos) {
+
+    /** A plain (non-chat) prompt as the model expects it: BOS first when its tokenizer adds one. */
+    int[] encodePrompt(String text) {
+        int[] ids = tokenizer.encode(text);
+        if (bos < 0) return ids;
+        int[] out = new int[ids.length + 1];
+        out[0] = bos;
+        System.arraycopy(ids, 0, out, 1, ids.length);
+        return out;
+    }
 
     static final String DEFAULT_MODEL = "models/default";
 
@@ -103,7 +115,7 @@ record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String
                 notes.accept("note: " + file + " has unreadable training settings (" + e.getMessage() + "); using defaults");
             }
         }
-        return new LoadedModel(file, new Transformer(ckpt.config(), weights), tok, training, ema, null);
+        return new LoadedModel(file, new Transformer(ckpt.config(), weights), tok, training, ema, null, -1);
     }
 
     /** A file that starts with GGUF's magic. */
@@ -131,7 +143,9 @@ record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String
         } catch (IllegalArgumentException e) {
             notes.accept("note: " + file + ": no usable chat template (" + e.getMessage() + "); --chat is unavailable");
         }
-        return new LoadedModel(file, imported.transformer(), tok, Map.of(), false, chat);
+        // llama.cpp's rule: tokenizer.ggml.add_bos_token when given; LLaDA's (Llama-3 style) tokenizer adds one by default
+        boolean addBos = metadata.get("tokenizer.ggml.add_bos_token") instanceof Boolean b ? b : imported.architecture().equals("llada");
+        return new LoadedModel(file, imported.transformer(), tok, Map.of(), false, chat, addBos ? tok.bosId() : -1);
     }
 
     private static LoadedModel openHuggingFace(Path dir, boolean useEma, java.util.function.Consumer<String> notes) {
@@ -153,13 +167,15 @@ record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String
         checkVocabulary(tokenizerJson, tok, imported.config());
         ChatTemplate chat = null;
         Path tokenizerConfig = dir.resolve("tokenizer_config.json");
+        Map<String, Object> tokConfig = Files.isRegularFile(tokenizerConfig) ? readJson(tokenizerConfig) : Map.of();
+        boolean addBos = tokConfig.get("add_bos_token") instanceof Boolean b ? b : imported.architecture().equals("llada");
         try {
-            String template = Files.isRegularFile(tokenizerConfig) && readJson(tokenizerConfig).get("chat_template") instanceof String t ? t : null;
+            String template = tokConfig.get("chat_template") instanceof String t ? t : null;
             chat = ChatTemplate.forHuggingFace(template, imported.architecture(), tok);
         } catch (IllegalArgumentException e) {
             notes.accept("note: " + dir + ": no usable chat template (" + e.getMessage() + "); --chat is unavailable");
         }
-        return new LoadedModel(dir, imported.transformer(), tok, Map.of(), false, chat);
+        return new LoadedModel(dir, imported.transformer(), tok, Map.of(), false, chat, addBos ? tok.bosId() : -1);
     }
 
     private static void checkVocabulary(Path file, Tokenizer tok, ModelConfig c) {

@@ -32,10 +32,14 @@ class ChatCommandTest {
 
     /** A tiny random masked model whose vocabulary is the byte tokenizer's plus <|im_start|> and <|im_end|>. */
     private Path chatModel() throws Exception {
+        return chatModel(false);
+    }
+
+    private Path chatModel(boolean bos) throws Exception {
         ModelConfig c = ModelConfig.of(1, 16, 2, 32, 261, 64, ModelConfig.AttentionMode.BIDIRECTIONAL);
         Path base = dir.resolve("base.gguf");
         GgufExport.write(Transformer.initialized(c, 3), new ByteTokenizer(), QuantType.F32, base);
-        Path chat = dir.resolve("chat.gguf");
+        Path chat = dir.resolve(bos ? "chat-bos.gguf" : "chat.gguf");
         try (GgufFile f = GgufFile.open(base)) {
             GgufMetadata md = new GgufMetadata(f.metadata());
             List<String> tokens = new ArrayList<>(f.metadata().getStrings("tokenizer.ggml.tokens"));
@@ -46,6 +50,10 @@ class ChatCommandTest {
             md.putArray("tokenizer.ggml.tokens", GgufArray.ofStrings(tokens));
             md.putArray("tokenizer.ggml.token_type", GgufArray.ofIntegers(GgufValueType.INT32, types));
             md.putString("tokenizer.chat_template", CHATML);
+            if (bos) {
+                md.putUInt32("tokenizer.ggml.bos_token_id", IM_START);
+                md.putBool("tokenizer.ggml.add_bos_token", true);
+            }
             GgufWriter w = new GgufWriter(md);
             for (String name : f.tensors().keySet()) w.add(f.weight(name));
             w.write(chat);
@@ -74,6 +82,17 @@ class ChatCommandTest {
         want.addAll(bytes("assistant\n"));
         assertEquals(want, j.get("prompt_tokens"));
         assertTrue(((List<?>) j.get("tokens")).size() <= 8, "the answer is at most --length tokens");
+    }
+
+    @Test
+    void aPlainPromptStartsWithBosWhenTheTokenizerAddsOne() throws Exception {
+        List<Long> want = new ArrayList<>();
+        want.add((long) IM_START);
+        want.addAll(bytes("hi"));
+        Map<String, Object> j = CommandRun.of("generate", "--model", chatModel(true).toString(), "--prompt", "hi", "--length", "4", "--json").json();
+        assertEquals(want, j.get("prompt_tokens"));
+        j = CommandRun.of("generate", "--model", chatModel(false).toString(), "--prompt", "hi", "--length", "4", "--json").json();
+        assertEquals(bytes("hi"), j.get("prompt_tokens"), "add_bos_token false (what jdlm writes): no BOS");
     }
 
     @Test

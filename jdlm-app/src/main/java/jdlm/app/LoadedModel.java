@@ -145,7 +145,7 @@ record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String
         }
         // llama.cpp's rule: tokenizer.ggml.add_bos_token when given; LLaDA's (Llama-3 style) tokenizer adds one by default
         boolean addBos = metadata.get("tokenizer.ggml.add_bos_token") instanceof Boolean b ? b : imported.architecture().equals("llada");
-        return new LoadedModel(file, imported.transformer(), tok, Map.of(), false, chat, addBos ? tok.bosId() : -1);
+        return new LoadedModel(file, usable(imported, tok), tok, Map.of(), false, chat, addBos ? tok.bosId() : -1);
     }
 
     private static LoadedModel openHuggingFace(Path dir, boolean useEma, java.util.function.Consumer<String> notes) {
@@ -175,7 +175,13 @@ record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String
         } catch (IllegalArgumentException e) {
             notes.accept("note: " + dir + ": no usable chat template (" + e.getMessage() + "); --chat is unavailable");
         }
-        return new LoadedModel(dir, imported.transformer(), tok, Map.of(), false, chat, addBos ? tok.bosId() : -1);
+        return new LoadedModel(dir, usable(imported, tok), tok, Map.of(), false, chat, addBos ? tok.bosId() : -1);
+    }
+
+    /** The imported network, never choosing ids past the tokenizer's vocabulary (padding rows of the embedding). */
+    private static Transformer usable(ImportedModel imported, Tokenizer tok) {
+        Transformer t = imported.transformer();
+        return tok.vocabSize() < t.config().vocabSize() ? t.withUsableVocabulary(tok.vocabSize()) : t;
     }
 
     private static void checkVocabulary(Path file, Tokenizer tok, ModelConfig c) {

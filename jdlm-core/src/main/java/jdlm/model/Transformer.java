@@ -37,6 +37,7 @@ public final class Transformer {
     private final ParameterLayout layout;   // null for imported weights
     private final float[] params;           // null for imported weights
     private final Rope rope;
+    private final int usableVocab;          // ids at or above get logit −∞ (embedding rows no token maps to)
 
     /** Wraps an existing parameter buffer laid out by {@link ParameterLayout}. */
     public Transformer(ModelConfig config, float[] params) {
@@ -48,6 +49,7 @@ public final class Transformer {
         this.params = params;
         this.weights = ModelWeights.flat(config, layout, params);
         this.rope = new Rope(config.headDim(), config.ropeTheta(), config.contextLength(), config.ropeStyle());
+        this.usableVocab = config.vocabSize();
     }
 
     /** An inference-only model over imported weights (see {@link ModelWeights#mapped}). */
@@ -60,6 +62,28 @@ public final class Transformer {
         this.layout = null;
         this.params = null;
         this.rope = new Rope(config.headDim(), config.ropeTheta(), config.contextLength(), config.ropeStyle());
+        this.usableVocab = config.vocabSize();
+    }
+
+    private Transformer(Transformer m, int usableVocab) {
+        this.config = m.config;
+        this.weights = m.weights;
+        this.layout = m.layout;
+        this.params = m.params;
+        this.rope = m.rope;
+        this.usableVocab = usableVocab;
+    }
+
+    /**
+     * The same model (same weights, shared) whose logits for ids ≥ {@code n} are −∞: released
+     * checkpoints pad their embedding past the tokenizer's vocabulary (Dream: 152,064 rows for
+     * 151,667 tokens), and no sampler should pick an id that no token stands for.
+     */
+    public Transformer withUsableVocabulary(int n) {
+        if (n < 1 || n > config.vocabSize()) {
+            throw new IllegalArgumentException("usable vocabulary " + n + " must be in [1, " + config.vocabSize() + "]");
+        }
+        return new Transformer(this, n);
     }
 
     /**
@@ -225,6 +249,10 @@ public final class Transformer {
         ModelWeights.Slice g = weights.outputNorm();
         RmsNorm.forward(a.xnFinal, a.x[config.layers()], g.array(), g.offset(), a.training ? a.rstdFinal : null, N, D, config.normEps());
         weights.output().multiply(a.xnFinal, N, a.logits, 0, false);
+        int V = config.vocabSize();
+        if (usableVocab < V) {
+            for (int r = 0; r < N; r++) java.util.Arrays.fill(a.logits, r * V + usableVocab, (r + 1) * V, Float.NEGATIVE_INFINITY);
+        }
     }
 
     // ------------------------------------------------------------------ backward

@@ -232,6 +232,22 @@ class TransformerTest {
         assertTrue(badHeads.getMessage().contains("kvHeads"), badHeads.getMessage());
     }
 
+    @Test
+    void aUsableVocabularyHidesThePaddingIdsAndKeepsTheRest() {
+        ModelConfig c = tiny(AttentionMode.BIDIRECTIONAL, Rope.Style.ADJACENT_PAIRS);
+        Transformer m = randomModel(c, 21);
+        int[] x = randomTokens(6, c.vocabSize(), 22);
+        float[] full = m.logits(x, 1, 6), limited = m.withUsableVocabulary(8).logits(x, 1, 6);
+        int V = c.vocabSize();
+        for (int r = 0; r < 6; r++) {
+            for (int v = 0; v < V; v++) {
+                if (v < 8) assertEquals(full[r * V + v], limited[r * V + v], "row " + r + ", id " + v);
+                else assertEquals(Float.NEGATIVE_INFINITY, limited[r * V + v], "row " + r + ", id " + v);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> m.withUsableVocabulary(V + 1));
+    }
+
     private static void assertClose(float[] want, float[] got, double relTol) {
         assertEquals(want.length, got.length);
         double maxErr = 0, maxRef = 0;

@@ -123,9 +123,10 @@ record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String
         return startsWith(file, "GGUF");
     }
 
-    /** A directory with config.json and no jdlm checkpoint. */
+    /** A directory with config.json that is not a jdlm run (no checkpoint, no metrics log). */
     static boolean isHuggingFaceDirectory(Path p) {
-        return Files.isDirectory(p) && Files.isRegularFile(p.resolve("config.json")) && !Files.exists(p.resolve(TrainCommand.CHECKPOINT));
+        return Files.isDirectory(p) && Files.isRegularFile(p.resolve("config.json")) && !Files.exists(p.resolve(TrainCommand.CHECKPOINT))
+                && !Files.exists(p.resolve("metrics.jsonl"));
     }
 
     private static LoadedModel openGguf(Path file, boolean useEma, java.util.function.Consumer<String> notes) {

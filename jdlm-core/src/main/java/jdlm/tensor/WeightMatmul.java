@@ -10,15 +10,16 @@ import jdk.incubator.vector.VectorSpecies;
  * imported models (LLaDA, Dream from GGUF or safetensors) run their linear layers.
  *
  * <p>How, with fewer than {@link #FUSED_MAX_N} rows of x (matrix-vector, bound by reading W once) and
- * a type {@link RowDots} supports on this machine's vectors: the
- * output rows are cut into a few contiguous ranges per thread of the {@link ThreadPool}, and each range
- * is read 4 rows at a time, decoded in registers and multiplied at once ({@link RowDots}), for each
- * row of x while those 4 rows are in cache.
+ * a type {@link RowDots} supports on this machine's vectors: the output rows are cut into a few
+ * contiguous ranges per thread of the {@link ThreadPool}, and each range is read 4 rows at a time,
+ * decoded in registers and multiplied at once ({@link RowDots}), for each row of x while those 4 rows
+ * are in cache.
  *
- * <p>With more rows of x: tasks of {@link #RW} weight rows. A task decodes its rows one K block
- * ({@link #KC} elements, L1-sized) at a time ({@link RowDecoder}: the GGML blocks of that stretch, in
- * registers, to floats) and runs every row of x against them in 4×4 register tiles (4 weight rows ×
- * 4 rows of x, 16 accumulators), so each decoded block serves all n rows of x.
+ * <p>Otherwise: tasks of {@link #RW} weight rows. A task decodes its rows one K block ({@link #KC}
+ * elements, L1-sized) at a time ({@link RowDecoder}: the GGML blocks of that stretch, in registers,
+ * to floats) and runs every row of x against them in 4×4 register tiles (4 weight rows × 4 rows of
+ * x, 16 accumulators), so each decoded block serves all n rows of x. With fewer than 4 rows of x
+ * (a type not fused) tasks are 4 rows, K blocks {@link #KC_FEW} long and the tiles 4×1.
  *
  * <p>Determinism: on both paths every output is one vector FMA chain over its columns' vectors in
  * order (parked in a buffer between K blocks on the tiled one), a fixed-order {@link LaneSum}, then
@@ -33,6 +34,12 @@ public final class WeightMatmul {
     private static final int RW = 16;
     /** Columns decoded at a time: a multiple of every block size; RW×KC floats (16 KiB) stay in L1. */
     private static final int KC = 256;
+    /**
+     * Columns decoded at a time when fewer than 4 rows of x use them (matrix-vector of a type that is
+     * not fused): the decoded stretch is read once, so it may sit in L2, and longer runs amortise each
+     * decode call.
+     */
+    private static final int KC_FEW = 2048;
     /** Rows of x per pass over a task's weights: bounds the parked accumulators to RW×NX vectors (128 KiB, L2). */
     private static final int NX = 128;
     /** Fewer rows of x than this take the fused path ({@link RowDots}): below it decoding once per row of x is cheaper than a buffer. */
@@ -42,7 +49,7 @@ public final class WeightMatmul {
 
     /** Per-thread scratch, reused across calls: decoded weights, parked accumulators, decoded tails, fused row sums. */
     private static final class Scratch {
-        final float[] w = new float[RW * KC];
+        final float[] w = new float[RW * KC_FEW];
         final float[] acc = new float[NX * RW * L];
         final float[] tail = new float[RW * L];
         final float[] sums = new float[4];
@@ -86,8 +93,11 @@ public final class WeightMatmul {
             }
             return;
         }
-        int tasks = ceilDiv(rows, RW);
-        java.util.function.IntConsumer task = t -> rowBlock(w, rows, cols, t * RW, Math.min(RW, rows - t * RW),
+        // A matrix-vector product streams W once: 4 rows per task read as 4 long sequential streams,
+        // which the hardware prefetchers follow (16 rows in short stretches ran several times slower).
+        int per = n < 4 ? 4 : RW;
+        int tasks = ceilDiv(rows, per);
+        java.util.function.IntConsumer task = t -> rowBlock(w, rows, cols, t * per, Math.min(per, rows - t * per),
                 x, xOff, n, y, yOff, accumulate, SCRATCH.get());
         if (tasks > 1 && parallel) {
             pool.parallelFor(tasks, task);
@@ -134,7 +144,7 @@ public final class WeightMatmul {
         MemorySegment data = w.data();
         long base = r0 * rowBytes;
         if (kv < cols) RowDecoder.decode(type, data, base, rowBytes, nr, kv, cols - kv, tail, 0, L);
-        int ldw = KC; // decoded row stride and K block
+        int ldw = n < 4 ? KC_FEW : KC; // decoded row stride and K block
         for (int o0 = 0; o0 < n; o0 += NX) {
             int no = Math.min(NX, n - o0);
             java.util.Arrays.fill(acc, 0, no * RW * L, 0f);

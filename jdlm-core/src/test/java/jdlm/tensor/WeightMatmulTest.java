@@ -109,7 +109,7 @@ class WeightMatmulTest {
         }
     }
 
-    /** Matrix-vector (n < 4) takes the fused path; with accumulate, offsets and rows split unevenly over 2 threads. */
+    /** Matrix-vector (n < 4; fused for the types RowDots supports), with accumulate, offsets and rows split unevenly over 2 threads. */
     @Test
     void fusedMatrixVectorMatchesFloat64WithAccumulateAndOffsets() {
         for (QuantType type : QuantType.values()) {
@@ -119,7 +119,7 @@ class WeightMatmulTest {
     }
 
     /**
-     * The fused path (n < 4) and the tiled one (n ≥ 4) give the same bits, on 1 or 2 threads, with
+     * The fused path (n < 4, where RowDots supports the type) and the tiled one (n ≥ 4) give the same bits, on 1 or 2 threads, with
      * enough work that 2 threads really split the 803 rows (into ranges that are not whole groups of 4).
      */
     @Test

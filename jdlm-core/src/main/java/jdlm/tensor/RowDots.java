@@ -21,12 +21,15 @@ import jdk.incubator.vector.VectorSpecies;
  * its columns' vectors in column order, a {@link LaneSum}, then the columns past the last whole
  * vector one by one.
  *
- * <p>Why each kernel spells its decoding out instead of calling small shared helpers: C2 stops
- * inlining ordinary methods into a method that has grown past its node cutoff (each MemorySegment
- * and Vector API call expands to hundreds of nodes), and a vector returned from a call that was not
- * inlined is boxed on the heap, which made these loops 10–30 times slower. JDK methods marked
- * {@code @ForceInline} are deferred rather than refused, so the loops call nothing else; and the
- * kernels stay small, because past C2's live-node budget even those deferred calls are dropped.
+ * <p>Why the kernels are written this way: each MemorySegment and Vector API call expands to hundreds
+ * of C2 nodes. Past a node cutoff C2 stops inlining ordinary methods, and a vector returned from a
+ * call that was not inlined is boxed on the heap (10–30 times slower), so the loops call no helpers
+ * of ours, only JDK methods marked {@code @ForceInline}, whose inlining is deferred instead. Past a
+ * larger budget even those deferred Vector API calls are left un-intrinsified: measured, kernels of
+ * up to about 25 such calls in their source compiled well, those of 30 or more ran 3–100 times
+ * slower (and could slow kernels compiled after them). Hence Q4_0 works on two rows at a time.
+ * Also: {@code IntVector.convert(I2F, 0)} derives its result species at run time and is never
+ * intrinsified; {@code convertShape} with a constant species is.
  */
 final class RowDots {
     private RowDots() {}
@@ -39,16 +42,17 @@ final class RowDots {
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final VectorOperators.Conversion<Byte, Float> B2F = VectorOperators.B2F;
-    private static final VectorOperators.Binary LSHL = VectorOperators.LSHL;
+    private static final VectorOperators.Conversion<Byte, Integer> B2I = VectorOperators.B2I;
+    private static final VectorOperators.Conversion<Integer, Float> I2F = VectorOperators.I2F;
+    private static final VectorOperators.Binary LSHL = VectorOperators.LSHL, LSHR = VectorOperators.LSHR;
 
     /**
-     * Whether {@link #dot4} handles this type here: F32 and BF16, and Q8_0 with 16-lane vectors (it
-     * decodes 16 bytes into 16 floats). Not yet the others: their kernels (F16 with its infinities and
-     * NaNs, the nibble and 6-bit formats) grew past C2's node budget, which then left Vector API calls
-     * un-intrinsified (boxed, 10–100 times slower) in them and in kernels compiled after them.
+     * Whether {@link #dot4} handles this type here: F32 and BF16, and Q8_0 and Q4_0 with 16-lane
+     * vectors (they decode 16 bytes into 16 floats). Not yet the others: their kernels (F16 with its
+     * infinities and NaNs, Q4_K, Q6_K) came out past C2's node budget (see the class comment).
      */
     static boolean supports(QuantType type) {
-        return type == QuantType.F32 || type == QuantType.BF16 || (type == QuantType.Q8_0 && L == 16);
+        return type == QuantType.F32 || type == QuantType.BF16 || ((type == QuantType.Q8_0 || type == QuantType.Q4_0) && L == 16);
     }
 
     /**
@@ -62,6 +66,10 @@ final class RowDots {
             case F32 -> f32(seg, b0, b1, b2, b3, kv, x, xOff, sums);
             case BF16 -> bf16(seg, b0, b1, b2, b3, kv, x, xOff, sums);
             case Q8_0 -> q8_0(seg, b0, b1, b2, b3, cols / 32, x, xOff, sums);
+            case Q4_0 -> {
+                q4_0(seg, b0, b1, cols / 32, x, xOff, sums, 0);
+                q4_0(seg, b2, b3, cols / 32, x, xOff, sums, 2);
+            }
             default -> throw new IllegalArgumentException(type + " rows are not fused (see supports)");
         }
         if (kv < cols) {
@@ -131,6 +139,29 @@ final class RowDots {
             }
         }
         laneSums(sums, a0, a1, a2, a3);
+    }
+
+    /**
+     * Two rows (sums[at], sums[at + 1]); per block: f16 d, then 16 bytes whose low nibbles are
+     * elements 0..15 and high nibbles 16..31, {@code w = (nibble − 8)·d} (exact). Two rows, not four:
+     * four made the method too big for C2 (see the class comment).
+     */
+    private static void q4_0(MemorySegment seg, long b0, long b1, int blocks, float[] x, int xOff, float[] sums, int at) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0;
+        for (int b = 0; b < blocks; b++) {
+            long o = 18L * b;
+            float d0 = Float.float16ToFloat(seg.get(RowDecoder.I16, b0 + o)), d1 = Float.float16ToFloat(seg.get(RowDecoder.I16, b1 + o));
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B16, seg, b0 + o + 2, LE).convertShape(B2I, I, 0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B16, seg, b1 + o + 2, LE).convertShape(B2I, I, 0);
+            FloatVector xv = FloatVector.fromArray(S, x, xOff + 32 * b);
+            a0 = ((FloatVector) q0.and(15).sub(8).convertShape(I2F, S, 0)).mul(d0).fma(xv, a0);
+            a1 = ((FloatVector) q1.and(15).sub(8).convertShape(I2F, S, 0)).mul(d1).fma(xv, a1);
+            xv = FloatVector.fromArray(S, x, xOff + 32 * b + 16);
+            a0 = ((FloatVector) q0.lanewise(LSHR, 4).and(15).sub(8).convertShape(I2F, S, 0)).mul(d0).fma(xv, a0);
+            a1 = ((FloatVector) q1.lanewise(LSHR, 4).and(15).sub(8).convertShape(I2F, S, 0)).mul(d1).fma(xv, a1);
+        }
+        sums[at] = LaneSum.of(a0);
+        sums[at + 1] = LaneSum.of(a1);
     }
 
     private static void laneSums(float[] sums, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {

@@ -57,6 +57,9 @@ public final class BenchKernelsCommand implements Callable<Integer> {
     @Option(names = "--no-weights", description = "Skip the stored-weight (F16, BF16, GGML quantised) products.")
     boolean noWeights;
 
+    @Option(names = "--weights-only", description = "Run only the read bandwidth and the stored-weight products.")
+    boolean weightsOnly;
+
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     /** GEMM shapes as {M, K, N}: y[M,N] = x[M,K] · W[N,K]ᵀ. */
     private static final int[][] SHAPES = {{256, 512, 2048}, {256, 2048, 512}, {1024, 1024, 1024}};
@@ -114,73 +117,77 @@ public final class BenchKernelsCommand implements Callable<Integer> {
         double[] peak = new double[threads.length], bw = new double[threads.length];
         for (int i = 0; i < threads.length; i++) {
             int t = threads[i];
-            progress("peak FMA rate, " + t + " thread(s)");
-            peak[i] = measurePeak(pools[i]);
-            out.put("peak_gflops_t" + t, peak[i]);
-            double mhz = cpuMhz();
-            if (mhz > 0) out.put("peak_nominal_gflops_t" + t, t * mhz / 1000 * 2 * S.length() * 2);
+            if (!weightsOnly) {
+                progress("peak FMA rate, " + t + " thread(s)");
+                peak[i] = measurePeak(pools[i]);
+                out.put("peak_gflops_t" + t, peak[i]);
+                double mhz = cpuMhz();
+                if (mhz > 0) out.put("peak_nominal_gflops_t" + t, t * mhz / 1000 * 2 * S.length() * 2);
+            }
             progress("read bandwidth, " + t + " thread(s)");
             bw[i] = measureBandwidth(pools[i]);
             out.put("bandwidth_gbps_t" + t, bw[i]);
         }
 
-        // Warm the JIT on every shape first: Vector API code runs ~100x slower until C2 compiles it,
-        // and the first shape timed would otherwise pay for the compilation of every kernel.
-        progress("JIT warm-up");
-        for (int[] shape : SHAPES) {
-            int m = shape[0], k = shape[1], n = shape[2];
-            float[] x = random(m * k, 1), w = random(n * k, 2), y = new float[m * n];
-            ThreadPool pool = pools[0];
-            long end = System.nanoTime() + (long) (2 * warmSeconds * 1e9);
-            while (System.nanoTime() < end) Gemm.gemm(pool, false, true, m, n, k, x, 0, k, w, 0, k, y, 0, n, false);
-        }
-
-        for (int[] shape : SHAPES) {
-            int m = shape[0], k = shape[1], n = shape[2];
-            String key = "gemm_" + m + "x" + k + "x" + n;
-            float[] x = random(m * k, 1), w = random(n * k, 2), y = new float[m * n];
-            double flops = 2.0 * m * n * k;
-            GemmReference.Job job = ref == null ? null : ref.prepareNT(m, n, k, x, w);
-            for (int i = 0; i < threads.length; i++) {
-                int t = threads[i];
-                ThreadPool pool = pools[i];
-                progress(key + ", jdlm, " + t + " thread(s)");
-                double ours = flops / time(() -> Gemm.gemm(pool, false, true, m, n, k, x, 0, k, w, 0, k, y, 0, n, false)) / 1e9;
-                out.put(key + "_t" + t + "_gflops", ours);
-                if (job != null) {
-                    progress(key + ", OpenBLAS, " + t + " thread(s)");
-                    ref.setThreads(t);
-                    double theirs = flops / time(job::run) / 1e9;
-                    out.put(key + "_t" + t + "_openblas_gflops", theirs);
-                    out.put(key + "_t" + t + "_vs_openblas", ours / theirs);
-                    if (i == 0) out.put(key + "_max_rel_diff_vs_openblas", maxRelDiff(job, y));
-                }
+        if (!weightsOnly) {
+            // Warm the JIT on every shape first: Vector API code runs ~100x slower until C2 compiles it,
+            // and the first shape timed would otherwise pay for the compilation of every kernel.
+            progress("JIT warm-up");
+            for (int[] shape : SHAPES) {
+                int m = shape[0], k = shape[1], n = shape[2];
+                float[] x = random(m * k, 1), w = random(n * k, 2), y = new float[m * n];
+                ThreadPool pool = pools[0];
+                long end = System.nanoTime() + (long) (2 * warmSeconds * 1e9);
+                while (System.nanoTime() < end) Gemm.gemm(pool, false, true, m, n, k, x, 0, k, w, 0, k, y, 0, n, false);
             }
-            if (job != null) job.close();
-        }
 
-        // matrix-vector: y[1,N] = x[1,K] · W[N,K]ᵀ streams W once: bandwidth-bound
-        {
-            int n = MATVEC, k = MATVEC;
-            String key = "matvec_" + MATVEC;
-            float[] x = random(k, 3), w = random(n * k, 4), y = new float[n];
-            double bytes = 4.0 * ((double) n * k + n + k);
-            GemmReference.Job job = ref == null ? null : ref.prepareNT(1, n, k, x, w);
-            for (int i = 0; i < threads.length; i++) {
-                int t = threads[i];
-                ThreadPool pool = pools[i];
-                progress(key + ", jdlm, " + t + " thread(s)");
-                double ours = bytes / time(() -> Gemm.gemm(pool, false, true, 1, n, k, x, 0, k, w, 0, k, y, 0, n, false)) / 1e9;
-                out.put(key + "_t" + t + "_gbps", ours);
-                if (job != null) {
-                    progress(key + ", OpenBLAS, " + t + " thread(s)");
-                    ref.setThreads(t);
-                    double theirs = bytes / time(job::run) / 1e9;
-                    out.put(key + "_t" + t + "_openblas_gbps", theirs);
-                    out.put(key + "_t" + t + "_vs_openblas", ours / theirs);
+            for (int[] shape : SHAPES) {
+                int m = shape[0], k = shape[1], n = shape[2];
+                String key = "gemm_" + m + "x" + k + "x" + n;
+                float[] x = random(m * k, 1), w = random(n * k, 2), y = new float[m * n];
+                double flops = 2.0 * m * n * k;
+                GemmReference.Job job = ref == null ? null : ref.prepareNT(m, n, k, x, w);
+                for (int i = 0; i < threads.length; i++) {
+                    int t = threads[i];
+                    ThreadPool pool = pools[i];
+                    progress(key + ", jdlm, " + t + " thread(s)");
+                    double ours = flops / time(() -> Gemm.gemm(pool, false, true, m, n, k, x, 0, k, w, 0, k, y, 0, n, false)) / 1e9;
+                    out.put(key + "_t" + t + "_gflops", ours);
+                    if (job != null) {
+                        progress(key + ", OpenBLAS, " + t + " thread(s)");
+                        ref.setThreads(t);
+                        double theirs = flops / time(job::run) / 1e9;
+                        out.put(key + "_t" + t + "_openblas_gflops", theirs);
+                        out.put(key + "_t" + t + "_vs_openblas", ours / theirs);
+                        if (i == 0) out.put(key + "_max_rel_diff_vs_openblas", maxRelDiff(job, y));
+                    }
                 }
+                if (job != null) job.close();
             }
-            if (job != null) job.close();
+
+            // matrix-vector: y[1,N] = x[1,K] · W[N,K]ᵀ streams W once: bandwidth-bound
+            {
+                int n = MATVEC, k = MATVEC;
+                String key = "matvec_" + MATVEC;
+                float[] x = random(k, 3), w = random(n * k, 4), y = new float[n];
+                double bytes = 4.0 * ((double) n * k + n + k);
+                GemmReference.Job job = ref == null ? null : ref.prepareNT(1, n, k, x, w);
+                for (int i = 0; i < threads.length; i++) {
+                    int t = threads[i];
+                    ThreadPool pool = pools[i];
+                    progress(key + ", jdlm, " + t + " thread(s)");
+                    double ours = bytes / time(() -> Gemm.gemm(pool, false, true, 1, n, k, x, 0, k, w, 0, k, y, 0, n, false)) / 1e9;
+                    out.put(key + "_t" + t + "_gbps", ours);
+                    if (job != null) {
+                        progress(key + ", OpenBLAS, " + t + " thread(s)");
+                        ref.setThreads(t);
+                        double theirs = bytes / time(job::run) / 1e9;
+                        out.put(key + "_t" + t + "_openblas_gbps", theirs);
+                        out.put(key + "_t" + t + "_vs_openblas", ours / theirs);
+                    }
+                }
+                if (job != null) job.close();
+            }
         }
 
         // Stored weights (what imported models run on): matrix-vector GB/s of the stored bytes, and the
@@ -230,7 +237,7 @@ public final class BenchKernelsCommand implements Callable<Integer> {
 
         // End to end: the reference model's forward (one denoising step) and training step on the shared pool.
         List<ModelBenchmark.Result> modelResults = new ArrayList<>();
-        if (!noModel) {
+        if (!noModel && !weightsOnly) {
             ModelBenchmark mb = new ModelBenchmark(ModelBenchmark.referenceConfig(), quick ? 3 : 5);
             progress("model forward, batch 1");
             modelResults.add(mb.forward(1, 256));
@@ -250,17 +257,17 @@ public final class BenchKernelsCommand implements Callable<Integer> {
         for (int i = 0; i < threads.length; i++) {
             int t = threads[i];
             progress("peak FMA rate and bandwidth again, " + t + " thread(s)");
-            peak[i] = Math.max(peak[i], measurePeak(pools[i]));
+            if (!weightsOnly) peak[i] = Math.max(peak[i], measurePeak(pools[i]));
             bw[i] = Math.max(bw[i], measureBandwidth(pools[i]));
             out.put("peak_gflops_t" + t, peak[i]);
             out.put("bandwidth_gbps_t" + t, bw[i]);
             for (int[] shape : SHAPES) {
                 String key = "gemm_" + shape[0] + "x" + shape[1] + "x" + shape[2] + "_t" + t;
-                out.put(key + "_vs_peak", (Double) out.get(key + "_gflops") / peak[i]);
+                if (out.get(key + "_gflops") instanceof Double d) out.put(key + "_vs_peak", d / peak[i]);
                 if (out.get(key + "_openblas_gflops") instanceof Double d) out.put(key + "_openblas_vs_peak", d / peak[i]);
             }
             String key = "matvec_" + MATVEC + "_t" + t;
-            out.put(key + "_vs_bandwidth", (Double) out.get(key + "_gbps") / bw[i]);
+            if (out.get(key + "_gbps") instanceof Double d) out.put(key + "_vs_bandwidth", d / bw[i]);
             for (QuantType type : WEIGHT_TYPES) {
                 String wk = "weights_" + type.name().toLowerCase(Locale.ROOT) + "_matvec_t" + t;
                 if (out.get(wk + "_gbps") instanceof Double d) out.put(wk + "_vs_bandwidth", d / bw[i]);
@@ -291,6 +298,12 @@ public final class BenchKernelsCommand implements Callable<Integer> {
                 r.get("cpu"), S.vectorBitSize(), cpuMhz());
         System.out.println("OpenBLAS: " + refStatus + (core.equals("n/a") ? "" : ", core " + core
                 + ", OPENBLAS_CORETYPE=" + r.get("openblas_coretype_env")));
+        if (weightsOnly) {
+            for (int i = 0; i < threads.length; i++) {
+                System.out.printf(Locale.ROOT, "t=%d: pinned=%s  read bandwidth %.1f GB/s%n", threads[i], r.get("pinned_t" + threads[i]), bw[i]);
+            }
+            return;
+        }
         for (int i = 0; i < threads.length; i++) {
             int t = threads[i];
             System.out.printf(Locale.ROOT,

@@ -9,16 +9,21 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link QuantType}, read in place (memory-mapped), never dequantised as a whole: this is how
  * imported models (LLaDA, Dream from GGUF or safetensors) run their linear layers.
  *
- * <p>How: the output rows are cut into tasks of {@link #RW} weight rows that run in parallel on the
- * {@link ThreadPool}. A task decodes its rows one K block ({@link #KC} elements, L1-sized) at a time
- * ({@link RowDecoder}: the GGML blocks of that stretch, in registers, to floats) and runs every row of
- * x against them in 4×4 register tiles (4 weight rows × 4 rows of x, 16 accumulators), so each decoded
- * block serves all n rows of x. With fewer than 4 rows of x (matrix-vector, bound by reading W once)
- * tasks are 4 rows, K blocks {@link #KC_FEW} long and the tiles 4×1.
+ * <p>How, with fewer than {@link #FUSED_MAX_N} rows of x (matrix-vector, bound by reading W once) and
+ * a type {@link RowDots} supports on this machine's vectors: the output rows are cut into a few
+ * contiguous ranges per thread of the {@link ThreadPool}, and each range is read 4 rows at a time,
+ * decoded in registers and multiplied at once ({@link RowDots}), for each row of x while those 4 rows
+ * are in cache.
  *
- * <p>Determinism: every output is one vector FMA chain over its columns' vectors in order (the chain
- * is parked in a buffer between K blocks), a fixed-order {@link LaneSum}, then the columns past the
- * last whole vector: the same bits for any n, any tiling and any number of threads.
+ * <p>Otherwise: tasks of {@link #RW} weight rows. A task decodes its rows one K block ({@link #KC}
+ * elements, L1-sized) at a time ({@link RowDecoder}: the GGML blocks of that stretch, in registers,
+ * to floats) and runs every row of x against them in 4×4 register tiles (4 weight rows × 4 rows of
+ * x, 16 accumulators), so each decoded block serves all n rows of x. With fewer than 4 rows of x
+ * (a type not fused) tasks are 4 rows, K blocks {@link #KC_FEW} long and the tiles 4×1.
+ *
+ * <p>Determinism: on both paths every output is one vector FMA chain over its columns' vectors in
+ * order (parked in a buffer between K blocks on the tiled one), a fixed-order {@link LaneSum}, then
+ * the columns past the last whole vector: the same bits for any n, any tiling and any number of threads.
  */
 public final class WeightMatmul {
     private WeightMatmul() {}
@@ -30,20 +35,24 @@ public final class WeightMatmul {
     /** Columns decoded at a time: a multiple of every block size; RW×KC floats (16 KiB) stay in L1. */
     private static final int KC = 256;
     /**
-     * Columns decoded at a time when fewer than 4 rows of x use them (matrix-vector): the decoded
-     * stretch is read once, so it may sit in L2, and longer runs amortise each decode call.
+     * Columns decoded at a time when fewer than 4 rows of x use them (matrix-vector of a type that is
+     * not fused): the decoded stretch is read once, so it may sit in L2, and longer runs amortise each
+     * decode call.
      */
     private static final int KC_FEW = 2048;
     /** Rows of x per pass over a task's weights: bounds the parked accumulators to RW×NX vectors (128 KiB, L2). */
     private static final int NX = 128;
+    /** Fewer rows of x than this take the fused path ({@link RowDots}): below it decoding once per row of x is cheaper than a buffer. */
+    private static final int FUSED_MAX_N = 4;
     /** Below this many multiply-adds one thread beats handing work to the pool. */
     private static final long PARALLEL_MACS = 1L << 18;
 
-    /** Per-thread scratch, reused across calls: decoded weights, parked accumulators, decoded tails. */
+    /** Per-thread scratch, reused across calls: decoded weights, parked accumulators, decoded tails, fused row sums. */
     private static final class Scratch {
         final float[] w = new float[RW * KC_FEW];
         final float[] acc = new float[NX * RW * L];
         final float[] tail = new float[RW * L];
+        final float[] sums = new float[4];
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -68,13 +77,29 @@ public final class WeightMatmul {
                     + x.length + ") into y[" + rows + "] from " + yOff + " (y has " + y.length + ")");
         }
         if (n == 0 || rows == 0) return;
+        boolean parallel = pool.threads() > 1 && (long) rows * cols * n >= PARALLEL_MACS;
+        if (n < FUSED_MAX_N && RowDots.supports(w.type())) {
+            // Contiguous ranges of whole groups of 4 rows, a few per thread so that a thread slowed
+            // by a neighbour hands its share to the other.
+            int groups = ceilDiv(rows, 4);
+            int per = 4 * ceilDiv(groups, parallel ? Math.min(groups, pool.threads() * 4) : 1);
+            int tasks = ceilDiv(rows, per);
+            java.util.function.IntConsumer task = t -> rowDots(w, rows, cols, t * per, Math.min(per, rows - t * per),
+                    x, xOff, n, y, yOff, accumulate, SCRATCH.get());
+            if (tasks > 1) {
+                pool.parallelFor(tasks, task);
+            } else {
+                task.accept(0);
+            }
+            return;
+        }
         // A matrix-vector product streams W once: 4 rows per task read as 4 long sequential streams,
         // which the hardware prefetchers follow (16 rows in short stretches ran several times slower).
         int per = n < 4 ? 4 : RW;
         int tasks = ceilDiv(rows, per);
         java.util.function.IntConsumer task = t -> rowBlock(w, rows, cols, t * per, Math.min(per, rows - t * per),
                 x, xOff, n, y, yOff, accumulate, SCRATCH.get());
-        if (tasks > 1 && pool.threads() > 1 && (long) rows * cols * n >= PARALLEL_MACS) {
+        if (tasks > 1 && parallel) {
             pool.parallelFor(tasks, task);
         } else {
             for (int t = 0; t < tasks; t++) task.accept(t);
@@ -86,6 +111,27 @@ public final class WeightMatmul {
         if (row < 0 || row >= w.rows()) throw new IndexOutOfBoundsException(w.name() + ": row " + row + " of " + w.rows());
         int cols = Math.toIntExact(w.cols());
         RowDecoder.decode(w.type(), w.data(), row * w.rowBytes(), 0, 1, 0, cols, dst, dstOff, 0);
+    }
+
+    /**
+     * Outputs of weight rows [r0, r0+nr) for all n rows of x, 4 rows at a time fused
+     * ({@link RowDots}); each x row in turn while those rows' bytes are still in cache.
+     */
+    private static void rowDots(WeightTensor w, int rows, int cols, int r0, int nr, float[] x, int xOff, int n,
+                                float[] y, int yOff, boolean accumulate, Scratch s) {
+        long rowBytes = w.rowBytes();
+        int last = r0 + nr - 1;
+        for (int r = r0; r <= last; r += 4) {
+            // a group past the last row repeats it; those sums are dropped
+            long b0 = r * rowBytes, b1 = Math.min(r + 1, last) * rowBytes;
+            long b2 = Math.min(r + 2, last) * rowBytes, b3 = Math.min(r + 3, last) * rowBytes;
+            int count = Math.min(4, last + 1 - r);
+            for (int o = 0; o < n; o++) {
+                RowDots.dot4(w.type(), w.data(), b0, b1, b2, b3, cols, x, xOff + o * cols, s.sums);
+                int yr = yOff + o * rows + r;
+                for (int i = 0; i < count; i++) y[yr + i] = accumulate ? y[yr + i] + s.sums[i] : s.sums[i];
+            }
+        }
     }
 
     /** Outputs of weight rows [r0, r0+nr) for all n rows of x. */

@@ -109,6 +109,42 @@ class WeightMatmulTest {
         }
     }
 
+    /** Matrix-vector (n < 4; fused for the types RowDots supports), with accumulate, offsets and rows split unevenly over 2 threads. */
+    @Test
+    void fusedMatrixVectorMatchesFloat64WithAccumulateAndOffsets() {
+        for (QuantType type : QuantType.values()) {
+            for (int n = 1; n <= 3; n++) check(type, 4 * 100 + 3, n, true, TWO, 400 + 10L * type.ordinal() + n);
+            check(type, 2, 1, true, ONE, 450 + type.ordinal());
+        }
+    }
+
+    /**
+     * The fused path (n < 4, where RowDots supports the type) and the tiled one (n ≥ 4) give the same bits, on 1 or 2 threads, with
+     * enough work that 2 threads really split the 803 rows (into ranges that are not whole groups of 4).
+     */
+    @Test
+    void fusedAndTiledPathsGiveTheSameBits() {
+        int rows = 803;
+        for (QuantType type : QuantType.values()) {
+            Random rnd = new Random(500 + type.ordinal());
+            int cols = colsFor(type);
+            WeightTensor w = Quantizer.quantize("w", type, random(rnd, rows * cols), 0, rows, cols, ARENA);
+            float[] x = random(rnd, 6 * cols);
+            float[] tiled = new float[6 * rows];
+            WeightMatmul.multiply(ONE, w, x, 0, 6, tiled, 0, false);
+            for (ThreadPool pool : new ThreadPool[] {ONE, TWO}) {
+                for (int n = 1; n <= 3; n++) {
+                    float[] fused = new float[n * rows];
+                    WeightMatmul.multiply(pool, w, x, 2 * cols, n, fused, 0, false);
+                    for (int i = 0; i < fused.length; i++) {
+                        assertEquals(Float.floatToIntBits(tiled[2 * rows + i]), Float.floatToIntBits(fused[i]),
+                                type + " n=" + n + " threads=" + pool.threads() + " y[" + i + "]");
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void operandsTooShortAreRejected() {
         WeightTensor w = Quantizer.quantize("blk.0.ffn_up", QuantType.Q8_0, new float[4 * 64], 0, 4, 64, ARENA);

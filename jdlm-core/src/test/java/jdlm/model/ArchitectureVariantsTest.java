@@ -20,29 +20,16 @@ class ArchitectureVariantsTest {
         return new ModelConfig(2, 10, 4, 2, 6, 14, 11, 16, 10000.0, 1e-5f, mode, Rope.Style.HALVES, bias, tied, shift);
     }
 
-    private static Transformer randomModel(ModelConfig c, long seed) {
-        float[] p = new float[new ParameterLayout(c).size()];
-        SplittableRandom r = new SplittableRandom(seed);
-        for (int i = 0; i < p.length; i++) p[i] = (float) (r.nextGaussian() * 0.5);
-        return new Transformer(c, p);
-    }
-
-    private static double[] toDouble(float[] a) {
-        double[] d = new double[a.length];
-        for (int i = 0; i < a.length; i++) d[i] = a[i];
-        return d;
-    }
-
     @Test
     void variantsMatchFloat64Reference() {
         boolean[] tf = {false, true};
         for (boolean bias : tf) for (boolean tied : tf) for (boolean shift : tf) {
             ModelConfig c = variant(AttentionMode.BIDIRECTIONAL, bias, tied, shift);
-            Transformer m = randomModel(c, 3);
+            Transformer m = TestModels.random(c, 3);
             int T = 7, V = c.vocabSize();
             int[] tokens = new SplittableRandom(4).ints(T, 0, V).toArray();
             float[] got = m.logits(tokens, 1, T);
-            double[][] want = new ReferenceTransformer64(c).logits(toDouble(m.parameters()), tokens);
+            double[][] want = new ReferenceTransformer64(c).logits(TestModels.toDouble(m.parameters()), tokens);
             double maxErr = 0, maxRef = 0;
             for (int t = 0; t < T; t++) {
                 for (int j = 0; j < V; j++) {
@@ -57,7 +44,7 @@ class ArchitectureVariantsTest {
     @Test
     void shiftedLogitsReadThePreviousPositionAndPositionZeroKeepsItsOwn() {
         ModelConfig plain = variant(AttentionMode.BIDIRECTIONAL, true, false, false);
-        Transformer a = randomModel(plain, 9);
+        Transformer a = TestModels.random(plain, 9);
         Transformer b = new Transformer(variant(AttentionMode.BIDIRECTIONAL, true, false, true), a.parameters());
         int B = 2, T = 5, V = plain.vocabSize();
         int[] tokens = new SplittableRandom(2).ints(B * T, 0, V).toArray();
@@ -73,7 +60,7 @@ class ArchitectureVariantsTest {
     @Test
     void biasAndTiedEmbeddingGradientsMatchFiniteDifferences() {
         ModelConfig c = variant(AttentionMode.CAUSAL, true, true, false);
-        Transformer m = randomModel(c, 11);
+        Transformer m = TestModels.random(c, 11);
         int T = 6;
         int[] tokens = new SplittableRandom(5).ints(T, 0, c.vocabSize()).toArray();
         SplittableRandom r = new SplittableRandom(13);
@@ -85,7 +72,7 @@ class ArchitectureVariantsTest {
         m.backward(a, g, grads);
 
         ReferenceTransformer64 ref = new ReferenceTransformer64(c);
-        double[] p = toDouble(m.parameters());
+        double[] p = TestModels.toDouble(m.parameters());
         double h = 1e-5, errSq = 0, refSq = 0;
         for (ParameterLayout.View v : m.layout().views().values()) {
             if (!v.name().endsWith(".bias") && !v.name().equals("token_embd.weight")) continue;
@@ -93,9 +80,9 @@ class ArchitectureVariantsTest {
                 int i = v.offset() + r.nextInt(v.size());
                 double keep = p[i];
                 p[i] = keep + h;
-                double up = project(ref.logits(p, tokens), g);
+                double up = TestModels.project(ref.logits(p, tokens), g);
                 p[i] = keep - h;
-                double down = project(ref.logits(p, tokens), g);
+                double down = TestModels.project(ref.logits(p, tokens), g);
                 p[i] = keep;
                 double fd = (up - down) / (2 * h);
                 errSq += (grads[i] - fd) * (grads[i] - fd);
@@ -106,17 +93,10 @@ class ArchitectureVariantsTest {
         assertTrue(Math.sqrt(errSq / refSq) < 1e-4, "relative error " + Math.sqrt(errSq / refSq));
     }
 
-    private static double project(double[][] logits, float[] g) {
-        double s = 0;
-        int V = logits[0].length;
-        for (int t = 0; t < logits.length; t++) for (int j = 0; j < V; j++) s += logits[t][j] * g[t * V + j];
-        return s;
-    }
-
     @Test
     void shiftedModelsRefuseTrainingAndCachedDecoding() {
         ModelConfig c = variant(AttentionMode.CAUSAL, false, false, true);
-        Transformer m = randomModel(c, 1);
+        Transformer m = TestModels.random(c, 1);
         Activations a = new Activations(c, 1, 3, true);
         m.forward(a, new int[] {1, 2, 3});
         assertThrows(IllegalStateException.class, () -> m.backward(a, new float[3 * c.vocabSize()], new float[m.parameters().length]));

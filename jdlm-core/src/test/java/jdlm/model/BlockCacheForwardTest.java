@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 import jdlm.model.ModelConfig.AttentionMode;
 import jdlm.tensor.Rope;
@@ -24,19 +23,8 @@ class BlockCacheForwardTest {
                 Rope.Style.HALVES, shift, false, shift);
     }
 
-    private static Transformer model(ModelConfig c, long seed) {
-        Transformer m = Transformer.initialized(c, seed);
-        float[] p = m.parameters();
-        SplittableRandom r = new SplittableRandom(seed + 1);
-        for (int i = 0; i < p.length; i++) p[i] = (float) (r.nextGaussian() * 0.5);
-        return m;
-    }
-
     private static int[] tokens(long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        int[] t = new int[T];
-        for (int i = 0; i < T; i++) t[i] = r.nextInt(V);
-        return t;
+        return TestModels.tokens(T, V, seed);
     }
 
     private static void assertRowsClose(float[] full, int lo, int hi, float[] window) {
@@ -52,7 +40,7 @@ class BlockCacheForwardTest {
     @Test
     void unchangedCanvasGivesTheFullPassRows() {
         for (boolean shift : new boolean[] {false, true}) {
-            Transformer m = model(config(2, shift), 3);
+            Transformer m = TestModels.random(config(2, shift), 3);
             int[] row = tokens(4);
             float[] full = m.logits(row, 1, T);
             KVCache cache = new KVCache(m.config(), T);
@@ -67,7 +55,7 @@ class BlockCacheForwardTest {
     @Test
     void oneLayerWindowIsExactAfterItsTokensChange() {
         for (boolean shift : new boolean[] {false, true}) {
-            Transformer m = model(config(1, shift), 5);
+            Transformer m = TestModels.random(config(1, shift), 5);
             int[] row = tokens(6);
             KVCache cache = new KVCache(m.config(), T);
             m.forwardCaching(cache, row, T);
@@ -81,7 +69,7 @@ class BlockCacheForwardTest {
 
     @Test
     void deeperModelsSeeStaleContextAsDocumented() {
-        Transformer m = model(config(2, false), 7);
+        Transformer m = TestModels.random(config(2, false), 7);
         int[] row = tokens(8);
         KVCache cache = new KVCache(m.config(), T);
         m.forwardCaching(cache, row, T);
@@ -96,12 +84,12 @@ class BlockCacheForwardTest {
 
     @Test
     void misuseIsRefused() {
-        Transformer m = model(config(1, false), 9);
+        Transformer m = TestModels.random(config(1, false), 9);
         KVCache cache = new KVCache(m.config(), T);
         assertThrows(IllegalStateException.class, () -> m.forwardWindow(cache, tokens(1), 0, 4));
         m.forwardCaching(cache, tokens(1), T);
         assertThrows(IllegalArgumentException.class, () -> m.forwardWindow(cache, tokens(1), 4, T + 1));
-        Transformer causal = model(config(1, false).withAttention(AttentionMode.CAUSAL), 9);
+        Transformer causal = TestModels.random(config(1, false).withAttention(AttentionMode.CAUSAL), 9);
         assertThrows(IllegalStateException.class, () -> causal.forwardCaching(new KVCache(causal.config(), T), tokens(1), T));
     }
 }

@@ -20,41 +20,19 @@ class TransformerTest {
         return new ModelConfig(2, 10, 4, 2, 6, 14, 11, 16, 10000.0, 1e-5f, mode, style);
     }
 
-    /** Random, non-trivial parameters (norm gains away from 1) so every path matters. */
-    private static Transformer randomModel(ModelConfig c, long seed) {
-        Transformer m = Transformer.initialized(c, seed);
-        float[] p = m.parameters();
-        SplittableRandom r = new SplittableRandom(seed + 1);
-        for (int i = 0; i < p.length; i++) p[i] = (float) (r.nextGaussian() * 0.5);
-        return m;
-    }
-
-    private static int[] randomTokens(int n, int vocab, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        int[] t = new int[n];
-        for (int i = 0; i < n; i++) t[i] = r.nextInt(vocab);
-        return t;
-    }
-
-    private static double[] toDouble(float[] a) {
-        double[] d = new double[a.length];
-        for (int i = 0; i < a.length; i++) d[i] = a[i];
-        return d;
-    }
-
     @Test
     void forwardMatchesFloat64Reference() {
         for (AttentionMode mode : AttentionMode.values()) {
             for (Rope.Style style : Rope.Style.values()) {
                 ModelConfig c = tiny(mode, style);
-                Transformer m = randomModel(c, 7);
+                Transformer m = TestModels.random(c, 7);
                 int B = 2, T = 9;
-                int[] tokens = randomTokens(B * T, c.vocabSize(), 3);
+                int[] tokens = TestModels.tokens(B * T, c.vocabSize(), 3);
                 float[] logits = m.logits(tokens, B, T);
                 ReferenceTransformer64 ref = new ReferenceTransformer64(c);
                 double maxErr = 0, maxRef = 0;
                 for (int b = 0; b < B; b++) {
-                    double[][] want = ref.logits(toDouble(m.parameters()), Arrays.copyOfRange(tokens, b * T, (b + 1) * T));
+                    double[][] want = ref.logits(TestModels.toDouble(m.parameters()), Arrays.copyOfRange(tokens, b * T, (b + 1) * T));
                     for (int t = 0; t < T; t++) {
                         for (int j = 0; j < c.vocabSize(); j++) {
                             maxErr = Math.max(maxErr, Math.abs(want[t][j] - logits[(b * T + t) * c.vocabSize() + j]));
@@ -71,9 +49,9 @@ class TransformerTest {
     void gradientMatchesFiniteDifferencesOfFloat64Reference() {
         for (AttentionMode mode : AttentionMode.values()) {
             ModelConfig c = tiny(mode, Rope.Style.ADJACENT_PAIRS);
-            Transformer m = randomModel(c, 11);
+            Transformer m = TestModels.random(c, 11);
             int T = 7;
-            int[] tokens = randomTokens(T, c.vocabSize(), 5);
+            int[] tokens = TestModels.tokens(T, c.vocabSize(), 5);
             // L = Σ logits ⊙ G for a fixed random G, so dL/dlogits = G.
             SplittableRandom r = new SplittableRandom(13);
             float[] g = new float[T * c.vocabSize()];
@@ -85,7 +63,7 @@ class TransformerTest {
             m.backward(a, g, grads);
 
             ReferenceTransformer64 ref = new ReferenceTransformer64(c);
-            double[] p = toDouble(m.parameters());
+            double[] p = TestModels.toDouble(m.parameters());
             double h = 1e-5, errSq = 0, refSq = 0, maxAbsErr = 0;
             int checked = 0;
             for (ParameterLayout.View v : m.layout().views().values()) {
@@ -93,9 +71,9 @@ class TransformerTest {
                     int i = v.offset() + r.nextInt(v.size());
                     double keep = p[i];
                     p[i] = keep + h;
-                    double up = project(ref.logits(p, tokens), g);
+                    double up = TestModels.project(ref.logits(p, tokens), g);
                     p[i] = keep - h;
-                    double down = project(ref.logits(p, tokens), g);
+                    double down = TestModels.project(ref.logits(p, tokens), g);
                     p[i] = keep;
                     double fd = (up - down) / (2 * h);
                     double diff = grads[i] - fd;
@@ -112,19 +90,12 @@ class TransformerTest {
         }
     }
 
-    private static double project(double[][] logits, float[] g) {
-        double s = 0;
-        int V = logits[0].length;
-        for (int t = 0; t < logits.length; t++) for (int j = 0; j < V; j++) s += logits[t][j] * g[t * V + j];
-        return s;
-    }
-
     @Test
     void gradientsAccumulateAcrossBackwardCalls() {
         ModelConfig c = tiny(AttentionMode.BIDIRECTIONAL, Rope.Style.ADJACENT_PAIRS);
-        Transformer m = randomModel(c, 2);
+        Transformer m = TestModels.random(c, 2);
         int T = 5;
-        int[] tokens = randomTokens(T, c.vocabSize(), 9);
+        int[] tokens = TestModels.tokens(T, c.vocabSize(), 9);
         float[] g = new float[T * c.vocabSize()];
         Arrays.fill(g, 0.25f);
         Activations a = new Activations(c, 1, T, true);
@@ -140,9 +111,9 @@ class TransformerTest {
     @Test
     void kvCacheDecodingEqualsFullCausalForward() {
         ModelConfig c = tiny(AttentionMode.CAUSAL, Rope.Style.HALVES);
-        Transformer m = randomModel(c, 21);
+        Transformer m = TestModels.random(c, 21);
         int T = 12;
-        int[] tokens = randomTokens(T, c.vocabSize(), 4);
+        int[] tokens = TestModels.tokens(T, c.vocabSize(), 4);
         float[] full = m.logits(tokens, 1, T);
         int V = c.vocabSize();
 
@@ -171,7 +142,7 @@ class TransformerTest {
     @Test
     void kvCacheIsRefusedForBidirectionalModels() {
         ModelConfig c = tiny(AttentionMode.BIDIRECTIONAL, Rope.Style.ADJACENT_PAIRS);
-        Transformer m = randomModel(c, 1);
+        Transformer m = TestModels.random(c, 1);
         assertThrows(IllegalStateException.class, () -> m.decode(new KVCache(c, 4), new int[] {1}, 0, 1));
     }
 
@@ -179,9 +150,9 @@ class TransformerTest {
     void bidirectionalOutputDependsOnLaterTokensAndCausalDoesNot() {
         for (AttentionMode mode : AttentionMode.values()) {
             ModelConfig c = tiny(mode, Rope.Style.ADJACENT_PAIRS);
-            Transformer m = randomModel(c, 5);
+            Transformer m = TestModels.random(c, 5);
             int T = 8, i = 3, V = c.vocabSize();
-            int[] a = randomTokens(T, V, 6);
+            int[] a = TestModels.tokens(T, V, 6);
             int[] b = a.clone();
             b[T - 1] = (a[T - 1] + 1) % V; // change only the last token
             float[] la = m.logits(a, 1, T), lb = m.logits(b, 1, T);
@@ -198,7 +169,7 @@ class TransformerTest {
     @Test
     void sameSeedGivesBitIdenticalLogits() {
         ModelConfig c = ModelConfig.of(2, 32, 4, 48, 40, 32, AttentionMode.BIDIRECTIONAL);
-        int[] tokens = randomTokens(3 * 17, c.vocabSize(), 8);
+        int[] tokens = TestModels.tokens(3 * 17, c.vocabSize(), 8);
         float[] first = Transformer.initialized(c, 42).logits(tokens, 3, 17);
         float[] second = Transformer.initialized(c, 42).logits(tokens, 3, 17);
         assertArrayEquals(first, second, 0f);
@@ -209,9 +180,9 @@ class TransformerTest {
     @Test
     void batchedForwardEqualsOneSequenceAtATime() {
         ModelConfig c = tiny(AttentionMode.BIDIRECTIONAL, Rope.Style.ADJACENT_PAIRS);
-        Transformer m = randomModel(c, 31);
+        Transformer m = TestModels.random(c, 31);
         int B = 3, T = 6, V = c.vocabSize();
-        int[] tokens = randomTokens(B * T, V, 12);
+        int[] tokens = TestModels.tokens(B * T, V, 12);
         float[] batched = m.logits(tokens, B, T);
         for (int b = 0; b < B; b++) {
             float[] alone = m.logits(Arrays.copyOfRange(tokens, b * T, (b + 1) * T), 1, T);
@@ -222,7 +193,7 @@ class TransformerTest {
     @Test
     void badInputsAreRejectedWithClearMessages() {
         ModelConfig c = tiny(AttentionMode.BIDIRECTIONAL, Rope.Style.ADJACENT_PAIRS);
-        Transformer m = randomModel(c, 1);
+        Transformer m = TestModels.random(c, 1);
         IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class, () -> m.logits(new int[20], 1, 20));
         assertTrue(tooLong.getMessage().contains("context length 16"), tooLong.getMessage());
         IllegalArgumentException badToken = assertThrows(IllegalArgumentException.class, () -> m.logits(new int[] {0, 11}, 1, 2));
@@ -235,8 +206,8 @@ class TransformerTest {
     @Test
     void aUsableVocabularyHidesThePaddingIdsAndKeepsTheRest() {
         ModelConfig c = tiny(AttentionMode.BIDIRECTIONAL, Rope.Style.ADJACENT_PAIRS);
-        Transformer m = randomModel(c, 21);
-        int[] x = randomTokens(6, c.vocabSize(), 22);
+        Transformer m = TestModels.random(c, 21);
+        int[] x = TestModels.tokens(6, c.vocabSize(), 22);
         float[] full = m.logits(x, 1, 6), limited = m.withUsableVocabulary(8).logits(x, 1, 6);
         int V = c.vocabSize();
         for (int r = 0; r < 6; r++) {

@@ -29,6 +29,7 @@ import jdlm.model.ModelConfig;
 import jdlm.model.ModelConfig.AttentionMode;
 import jdlm.model.ParameterLayout;
 import jdlm.model.ReferenceTransformer64;
+import jdlm.model.TestModels;
 import jdlm.model.Transformer;
 import jdlm.tensor.QuantType;
 import jdlm.tensor.Rope;
@@ -59,7 +60,7 @@ class ImportExportTest {
         Path dir = tmp.resolve("llada");
         TinyCheckpoints.writeHf(dir, LLADA, p, TinyCheckpoints.lladaConfig(LLADA), TinyCheckpoints::lladaName, DType.F32, 1);
         int[] x = tokens(LLADA.vocabSize());
-        double[][] want = new ReferenceTransformer64(LLADA).logits(toDouble(p), x);
+        double[][] want = new ReferenceTransformer64(LLADA).logits(TestModels.toDouble(p), x);
         try (ImportedModel hf = HuggingFaceImport.open(dir); Arena arena = Arena.ofConfined()) {
             assertEquals(LLADA, hf.config());
             assertEquals("llada", hf.architecture());
@@ -87,7 +88,7 @@ class ImportExportTest {
         try (ImportedModel hf = HuggingFaceImport.open(dir); Arena arena = Arena.ofConfined()) {
             assertEquals(DREAM, hf.config());
             float[] fromHf = hf.transformer().logits(x, 1, T);
-            assertClose(new ReferenceTransformer64(DREAM).logits(toDouble(p), x), fromHf, 1e-5);
+            assertClose(new ReferenceTransformer64(DREAM).logits(TestModels.toDouble(p), x), fromHf, 1e-5);
 
             Map<String, Object> meta = TinyCheckpoints.ggufMetadata("dream", DREAM); // no diffusion.shift_logits: Dream's default is to shift
             GgufFile file = throughGgufFile(tmp.resolve("dream.gguf"), meta, TinyCheckpoints.ggufTensors(arena, DREAM, p, false));
@@ -293,12 +294,6 @@ class ImportExportTest {
     }
 
     // ------------------------------------------------------------------ helpers
-
-    private static double[] toDouble(float[] a) {
-        double[] d = new double[a.length];
-        for (int i = 0; i < a.length; i++) d[i] = a[i];
-        return d;
-    }
 
     private static double[][] toDouble2(float[] logits, int V) {
         double[][] d = new double[logits.length / V][V];

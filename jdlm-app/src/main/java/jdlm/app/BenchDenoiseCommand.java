@@ -80,7 +80,7 @@ public final class BenchDenoiseCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--types: unknown type '" + t + "'; expected some of f32, bf16, f16, q8_0, q4_0, q4_k, q6_k");
             }
         }
-        ModelConfig c = config(BenchGenerateCommand.parseSize(params), canvas);
+        ModelConfig c = config(BenchGenerateCommand.parseParameterCount("--params", params), canvas);
         long paramCount = paramCount(c);
         double flops = 2.0 * paramCount * canvas;
         PrintWriter err = spec.commandLine().getErr();

@@ -88,7 +88,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
         Tokenizer tok;
         String what;
         if (randomSize != null) {
-            ModelConfig c = randomConfig(parseSize(randomSize), promptTokens + length);
+            ModelConfig c = randomConfig(parseParameterCount("--random-size", randomSize), promptTokens + length);
             Transformer t = Transformer.initialized(c, 7);
             maskedModel = t;
             arModel = new Transformer(c.withAttention(ModelConfig.AttentionMode.CAUSAL), t.parameters()); // same weights
@@ -217,13 +217,14 @@ final class BenchGenerateCommand implements Callable<Integer> {
         return (8 * dim / 3 + 63) / 64 * 64;
     }
 
-    static long parseSize(String s) {
+    /** A parameter count such as 150M or 0.3B (decimal units); {@code option} names it in the error. */
+    static long parseParameterCount(String option, String s) {
         String t = s.trim().toUpperCase(Locale.ROOT);
         double mult = t.endsWith("M") ? 1e6 : t.endsWith("B") ? 1e9 : t.endsWith("K") ? 1e3 : 1;
         try {
             return (long) (Double.parseDouble(mult == 1 ? t : t.substring(0, t.length() - 1)) * mult);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--random-size '" + s + "' is not a size; expected e.g. 150M or 0.3B");
+            throw new IllegalArgumentException(option + " '" + s + "' is not a parameter count; expected e.g. 150M or 0.3B");
         }
     }
 

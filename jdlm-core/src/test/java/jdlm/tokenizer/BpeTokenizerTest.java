@@ -38,6 +38,15 @@ class BpeTokenizerTest {
         if (austen != null) {
             byte[] all = Files.readAllBytes(austen);
             sb.append(new String(all, 100_000, 60_000, StandardCharsets.UTF_8));
+        } else {
+            // a checkout without ../shared: pseudo-words of common syllables recur often enough for 400 merges
+            String[] syllables = {"the", "an", "ing", "er", "ou", "re", "st", "ly", "ch", "al", "en", "or", "is", "ed", "it",
+                    "wh", "sh", "ar", "on", "le", "ve", "ho", "ma", "ne"};
+            java.util.SplittableRandom r = new java.util.SplittableRandom(1);
+            for (int w = 0; w < 20_000; w++) {
+                for (int k = 1 + r.nextInt(3); k > 0; k--) sb.append(syllables[r.nextInt(syllables.length)]);
+                sb.append(w % 12 == 11 ? ".\n" : " ");
+            }
         }
         // Digits, contractions, whitespace runs and non-Latin text, so that merges cover them too.
         for (int i = 0; i < 40; i++) {

@@ -42,7 +42,7 @@ final class RowDecoder {
 
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
@@ -112,7 +112,7 @@ final class RowDecoder {
             float d = Float.float16ToFloat(seg.get(I16, off));
             for (int j = 0; j < 32; j += L) {
                 ((IntVector) ByteVector.fromMemorySegment(B, seg, off + 2 + j, LE).convertShape(VectorOperators.B2I, I, 0))
-                        .convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(d).intoArray(dst, dstOff + j);
+                        .convertShape(VectorOperators.I2F, S, 0).reinterpretAsFloats().mul(d).intoArray(dst, dstOff + j);
             }
         }
     }
@@ -125,18 +125,36 @@ final class RowDecoder {
     }
 
     private static void q4_K(MemorySegment seg, long off, int blocks, float[] dst, int dstOff) {
+        float[] sc = new float[16];
         for (int b = 0; b < blocks; b++, off += 144, dstOff += 256) {
-            float d = Float.float16ToFloat(seg.get(I16, off));
-            float dmin = Float.float16ToFloat(seg.get(I16, off + 2));
-            long s0 = seg.get(I64, off + 4); // the 12 scale bytes as two little-endian words
-            int s8 = seg.get(I32, off + 12);
+            q4kScales(seg, off, sc, 0);
             for (int c = 0; c < 4; c++) {
-                int i = 2 * c;
-                float d1 = d * q4kScale(s0, s8, i), m1 = dmin * q4kMin(s0, s8, i);
-                float d2 = d * q4kScale(s0, s8, i + 1), m2 = dmin * q4kMin(s0, s8, i + 1);
                 int o = dstOff + 64 * c;
-                for (int j = 0; j < 32; j += L) nibbles(seg, off + 16 + 32L * c + j, 0, d1, -m1, d2, -m2, dst, o + j, o + 32 + j);
+                for (int j = 0; j < 32; j += L) {
+                    nibbles(seg, off + 16 + 32L * c + j, 0, sc[2 * c], sc[8 + 2 * c], sc[2 * c + 1], sc[9 + 2 * c], dst, o + j, o + 32 + j);
+                }
             }
+        }
+    }
+
+    /**
+     * The sub-block factors of the Q4_K block at off, {@code w = d·scale_i·q − dmin·min_i}:
+     * {@code dst[at + i] = d·scale_i} and {@code dst[at + 8 + i] = −(dmin·min_i)} for sub-blocks i = 0..7.
+     * The 12 scale bytes hold eight 6-bit scales and eight 6-bit mins: sub-blocks 0..3 in the low six
+     * bits of bytes 0..3 (scales) and 4..7 (mins); sub-blocks 4..7 in the nibbles of bytes 8..11 (low:
+     * scale, high: min) with their top two bits in the top bits of bytes 0..3 (scales) and 4..7 (mins).
+     */
+    static void q4kScales(MemorySegment seg, long off, float[] dst, int at) {
+        float d = Float.float16ToFloat(seg.get(I16, off));
+        float dmin = Float.float16ToFloat(seg.get(I16, off + 2));
+        long s0 = seg.get(I64, off + 4); // the 12 scale bytes as two little-endian words
+        int s8 = seg.get(I32, off + 12);
+        for (int j = 0; j < 4; j++) {
+            int sj = (int) (s0 >>> 8 * j) & 0xFF, mj = (int) (s0 >>> 8 * (j + 4)) & 0xFF, hj = (s8 >>> 8 * j) & 0xFF;
+            dst[at + j] = d * (sj & 63);
+            dst[at + 8 + j] = -(dmin * (mj & 63));
+            dst[at + 4 + j] = d * ((hj & 15) | (sj >> 6) << 4);
+            dst[at + 12 + j] = -(dmin * ((hj >> 4) | (mj >> 6) << 4));
         }
     }
 
@@ -150,8 +168,8 @@ final class RowDecoder {
     private static void nibbles(MemorySegment seg, long off, int bias, float sLo, float aLo, float sHi, float aHi,
                                 float[] dst, int lo, int hi) {
         IntVector q = (IntVector) ByteVector.fromMemorySegment(B, seg, off, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-        FloatVector l = (FloatVector) q.and(15).sub(bias).convert(VectorOperators.I2F, 0);
-        FloatVector h = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).sub(bias).convert(VectorOperators.I2F, 0);
+        FloatVector l = (FloatVector) q.and(15).sub(bias).convertShape(VectorOperators.I2F, S, 0);
+        FloatVector h = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).sub(bias).convertShape(VectorOperators.I2F, S, 0);
         l.fma(sLo, aLo).intoArray(dst, lo);
         h.fma(sHi, aHi).intoArray(dst, hi);
     }
@@ -187,24 +205,9 @@ final class RowDecoder {
         IntVector q2 = b.and(15).or(c.lanewise(VectorOperators.LSHL, 2).and(0x30));
         IntVector q3 = a.lanewise(VectorOperators.LSHR, 4).or(c.and(0x30));
         IntVector q4 = b.lanewise(VectorOperators.LSHR, 4).or(c.lanewise(VectorOperators.LSHR, 2).and(0x30));
-        ((FloatVector) q1.sub(32).convert(VectorOperators.I2F, 0)).fma(s1, -0f).intoArray(dst, o);
-        ((FloatVector) q2.sub(32).convert(VectorOperators.I2F, 0)).fma(s2, -0f).intoArray(dst, o + 32);
-        ((FloatVector) q3.sub(32).convert(VectorOperators.I2F, 0)).fma(s3, -0f).intoArray(dst, o + 64);
-        ((FloatVector) q4.sub(32).convert(VectorOperators.I2F, 0)).fma(s4, -0f).intoArray(dst, o + 96);
-    }
-
-    /** Scale byte k (0..11) of a Q4_K block, from its bytes 0..7 ({@code s0}) and 8..11 ({@code s8}). */
-    private static int scaleByte(long s0, int s8, int k) {
-        return (int) (k < 8 ? s0 >>> 8 * k : s8 >>> 8 * (k - 8)) & 0xFF;
-    }
-
-    /** The 6-bit scale of Q4_K sub-block i. */
-    private static int q4kScale(long s0, int s8, int i) {
-        return i < 4 ? scaleByte(s0, s8, i) & 63 : (scaleByte(s0, s8, i + 4) & 15) | (scaleByte(s0, s8, i - 4) >> 6) << 4;
-    }
-
-    /** The 6-bit min of Q4_K sub-block i. */
-    private static int q4kMin(long s0, int s8, int i) {
-        return i < 4 ? scaleByte(s0, s8, i + 4) & 63 : (scaleByte(s0, s8, i + 4) >> 4) | (scaleByte(s0, s8, i) >> 6) << 4;
+        ((FloatVector) q1.sub(32).convertShape(VectorOperators.I2F, S, 0)).fma(s1, -0f).intoArray(dst, o);
+        ((FloatVector) q2.sub(32).convertShape(VectorOperators.I2F, S, 0)).fma(s2, -0f).intoArray(dst, o + 32);
+        ((FloatVector) q3.sub(32).convertShape(VectorOperators.I2F, S, 0)).fma(s3, -0f).intoArray(dst, o + 64);
+        ((FloatVector) q4.sub(32).convertShape(VectorOperators.I2F, S, 0)).fma(s4, -0f).intoArray(dst, o + 96);
     }
 }

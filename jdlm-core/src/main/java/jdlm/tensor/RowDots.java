@@ -8,6 +8,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -43,24 +44,31 @@ final class RowDots {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final VectorOperators.Conversion<Byte, Float> B2F = VectorOperators.B2F;
     private static final VectorOperators.Conversion<Byte, Integer> B2I = VectorOperators.B2I;
+    private static final VectorOperators.Conversion<Byte, Integer> ZB2I = VectorOperators.ZERO_EXTEND_B2I;
     private static final VectorOperators.Conversion<Integer, Float> I2F = VectorOperators.I2F;
     private static final VectorOperators.Binary LSHL = VectorOperators.LSHL, LSHR = VectorOperators.LSHR;
 
     /**
-     * Whether {@link #dot4} handles this type here: F32 and BF16, and Q8_0 and Q4_0 with 16-lane
-     * vectors (they decode 16 bytes into 16 floats). Not yet the others: their kernels (F16 with its
-     * infinities and NaNs, Q4_K, Q6_K) came out past C2's node budget (see the class comment).
+     * Whether {@link #dot4} handles this type here: F32 and BF16, and Q8_0, Q4_0 and Q4_K with
+     * 16-lane vectors (they decode 16 bytes into 16 floats). Not yet the others: their kernels (F16
+     * with its infinities and NaNs, Q6_K) came out past C2's node budget (see the class comment).
      */
     static boolean supports(QuantType type) {
-        return type == QuantType.F32 || type == QuantType.BF16 || ((type == QuantType.Q8_0 || type == QuantType.Q4_0) && L == 16);
+        return type == QuantType.F32 || type == QuantType.BF16
+                || ((type == QuantType.Q8_0 || type == QuantType.Q4_0 || type == QuantType.Q4_K) && L == 16);
+    }
+
+    /** Floats of scratch {@link #dot4} needs for rows of this many columns. */
+    static int scratchFloats(int cols) {
+        return 64 * (cols / 256);
     }
 
     /**
      * {@code sums[i] = row_i · x[xOff, xOff + cols)} for the four stored rows that start at bytes
-     * b0..b3 of seg (repeat a row to use fewer).
+     * b0..b3 of seg (repeat a row to use fewer); scratch holds at least {@link #scratchFloats} floats.
      */
     static void dot4(QuantType type, MemorySegment seg, long b0, long b1, long b2, long b3, int cols,
-                     float[] x, int xOff, float[] sums) {
+                     float[] x, int xOff, float[] sums, float[] scratch) {
         int kv = cols - cols % L; // whole vectors; only the float types can have a tail
         switch (type) {
             case F32 -> f32(seg, b0, b1, b2, b3, kv, x, xOff, sums);
@@ -69,6 +77,10 @@ final class RowDots {
             case Q4_0 -> {
                 q4_0(seg, b0, b1, cols / 32, x, xOff, sums, 0);
                 q4_0(seg, b2, b3, cols / 32, x, xOff, sums, 2);
+            }
+            case Q4_K -> {
+                q4_KFactors(seg, b0, b1, b2, b3, cols / 256, scratch);
+                q4_K(seg, b0, b1, b2, b3, cols / 256, x, xOff, sums, scratch);
             }
             default -> throw new IllegalArgumentException(type + " rows are not fused (see supports)");
         }
@@ -162,6 +174,91 @@ final class RowDots {
         }
         sums[at] = LaneSum.of(a0);
         sums[at + 1] = LaneSum.of(a1);
+    }
+
+    /**
+     * The factors of every Q4_K block of the four rows, block b's at {@code f[64b + 16r ..]}:
+     * {@code d·scale_i} then {@code −dmin·min_i} for sub-blocks i = 0..7, computed before the vector
+     * loop so that it calls nothing.
+     */
+    private static void q4_KFactors(MemorySegment seg, long b0, long b1, long b2, long b3, int blocks, float[] f) {
+        for (int b = 0; b < blocks; b++) {
+            long o = 144L * b;
+            q4_KFactors(seg, b0 + o, f, 64 * b);
+            q4_KFactors(seg, b1 + o, f, 64 * b + 16);
+            q4_KFactors(seg, b2 + o, f, 64 * b + 32);
+            q4_KFactors(seg, b3 + o, f, 64 * b + 48);
+        }
+    }
+
+    /**
+     * One block's 16 factors in one vector: lane k takes its 6-bit value from header bytes P[k] and
+     * Q[k] (the layout is {@link RowDecoder#q4kScales}'s; done there one by one, this took as long as
+     * the products themselves). The scale of a high-nibble sub-block (odd i) is divided by 16 because
+     * {@link #q4_K} reads those nibbles in place as 16·q; the product is the same, and exact.
+     */
+    private static void q4_KFactors(MemorySegment seg, long off, float[] f, int at) {
+        IntVector h = (IntVector) ByteVector.fromMemorySegment(B16, seg, off, LE).convertShape(ZB2I, I, 0);
+        IntVector v = h.rearrange(Q4K.P).lanewise(LSHR, Q4K.SHIFT).and(Q4K.MASK)
+                .or(h.rearrange(Q4K.Q).lanewise(LSHR, 2).and(Q4K.HIGH));
+        int ds = seg.get(RowDecoder.I32, off);
+        float d = Float.float16ToFloat((short) ds), dmin = Float.float16ToFloat((short) (ds >>> 16));
+        FloatVector by = FloatVector.broadcast(S, d).fma(Q4K.D, FloatVector.broadcast(S, dmin).mul(Q4K.DMIN)); // one term is 0
+        ((FloatVector) v.convertShape(I2F, S, 0)).mul(by).intoArray(f, at);
+    }
+
+    /**
+     * Constants of {@link #q4_KFactors}, in a class of their own because they exist only for 16-lane
+     * vectors (the only ones that use them).
+     */
+    private static final class Q4K {
+        /*
+         * Lanes 0..7 are the scales, 8..15 the mins; header byte 4 + j is scale byte j. Scales and mins of
+         * sub-blocks 0..3: the low 6 bits of scale bytes 0..3 and 4..7. Of sub-blocks 4..7: the low and high
+         * nibbles of scale bytes 8..11, with bits 4..5 from the top two bits of scale bytes 0..3 and 4..7.
+         */
+        static final VectorShuffle<Integer> P = VectorShuffle.fromValues(I, 4, 5, 6, 7, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15);
+        static final VectorShuffle<Integer> Q = VectorShuffle.fromValues(I, 0, 0, 0, 0, 4, 5, 6, 7, 0, 0, 0, 0, 8, 9, 10, 11);
+        static final IntVector SHIFT = IntVector.fromArray(I, new int[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4}, 0);
+        static final IntVector MASK = IntVector.fromArray(I, new int[] {63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 15, 15, 15, 15}, 0);
+        static final IntVector HIGH = IntVector.fromArray(I, new int[] {0, 0, 0, 0, 48, 48, 48, 48, 0, 0, 0, 0, 48, 48, 48, 48}, 0);
+        static final FloatVector D = FloatVector.fromArray(S, new float[] {1, 1 / 16f, 1, 1 / 16f, 1, 1 / 16f, 1, 1 / 16f, 0, 0, 0, 0, 0, 0, 0, 0}, 0);
+        static final FloatVector DMIN = FloatVector.fromArray(S, new float[] {0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1}, 0);
+    }
+
+    /**
+     * Per 256-element block: 4 chunks of 32 bytes after the 16-byte header; chunk c's low nibbles are
+     * sub-block 2c, its high nibbles sub-block 2c + 1, {@code w = d·scale·q − dmin·min} (one rounding,
+     * as ggml). Sub-block i is the two 16-byte halves of chunk i / 2 masked to their nibble: 0x0F gives
+     * q, 0xF0 gives 16·q, whose factor {@link #q4_KFactors} divided by 16. Loops rather than copies of
+     * the body keep the kernel inside C2's budget; factors broadcast once per sub-block (read as
+     * {@code fma(float, float)} in the inner loop, the kernel ran half as fast).
+     */
+    private static void q4_K(MemorySegment seg, long b0, long b1, long b2, long b3, int blocks, float[] x, int xOff,
+                             float[] sums, float[] f) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < blocks; b++) {
+            for (int i = 0; i < 8; i++) {
+                int fi = 64 * b + i, mask = (i & 1) == 0 ? 0x0F : 0xF0;
+                FloatVector d0 = FloatVector.broadcast(S, f[fi]), m0 = FloatVector.broadcast(S, f[fi + 8]);
+                FloatVector d1 = FloatVector.broadcast(S, f[fi + 16]), m1 = FloatVector.broadcast(S, f[fi + 24]);
+                FloatVector d2 = FloatVector.broadcast(S, f[fi + 32]), m2 = FloatVector.broadcast(S, f[fi + 40]);
+                FloatVector d3 = FloatVector.broadcast(S, f[fi + 48]), m3 = FloatVector.broadcast(S, f[fi + 56]);
+                for (int h = 0; h < 32; h += 16) {
+                    long q = 144L * b + 16 + 32 * (i >> 1) + h;
+                    FloatVector xv = FloatVector.fromArray(S, x, xOff + 256 * b + 32 * i + h);
+                    a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, seg, b0 + q, LE).convertShape(ZB2I, I, 0))
+                            .and(mask).convertShape(I2F, S, 0)).fma(d0, m0).fma(xv, a0);
+                    a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, seg, b1 + q, LE).convertShape(ZB2I, I, 0))
+                            .and(mask).convertShape(I2F, S, 0)).fma(d1, m1).fma(xv, a1);
+                    a2 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, seg, b2 + q, LE).convertShape(ZB2I, I, 0))
+                            .and(mask).convertShape(I2F, S, 0)).fma(d2, m2).fma(xv, a2);
+                    a3 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, seg, b3 + q, LE).convertShape(ZB2I, I, 0))
+                            .and(mask).convertShape(I2F, S, 0)).fma(d3, m3).fma(xv, a3);
+                }
+            }
+        }
+        laneSums(sums, a0, a1, a2, a3);
     }
 
     private static void laneSums(float[] sums, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {

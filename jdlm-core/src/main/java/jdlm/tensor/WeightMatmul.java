@@ -53,6 +53,8 @@ public final class WeightMatmul {
         final float[] acc = new float[NX * RW * L];
         final float[] tail = new float[RW * L];
         final float[] sums = new float[4];
+        /** Block factors for {@link RowDots}, grown to the widest rows seen. */
+        float[] factors = new float[0];
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -121,13 +123,14 @@ public final class WeightMatmul {
                                 float[] y, int yOff, boolean accumulate, Scratch s) {
         long rowBytes = w.rowBytes();
         int last = r0 + nr - 1;
+        if (s.factors.length < RowDots.scratchFloats(cols)) s.factors = new float[RowDots.scratchFloats(cols)];
         for (int r = r0; r <= last; r += 4) {
             // a group past the last row repeats it; those sums are dropped
             long b0 = r * rowBytes, b1 = Math.min(r + 1, last) * rowBytes;
             long b2 = Math.min(r + 2, last) * rowBytes, b3 = Math.min(r + 3, last) * rowBytes;
             int count = Math.min(4, last + 1 - r);
             for (int o = 0; o < n; o++) {
-                RowDots.dot4(w.type(), w.data(), b0, b1, b2, b3, cols, x, xOff + o * cols, s.sums);
+                RowDots.dot4(w.type(), w.data(), b0, b1, b2, b3, cols, x, xOff + o * cols, s.sums, s.factors);
                 int yr = yOff + o * rows + r;
                 for (int i = 0; i < count; i++) y[yr + i] = accumulate ? y[yr + i] + s.sums[i] : s.sums[i];
             }

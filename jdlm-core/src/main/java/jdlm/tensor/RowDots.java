@@ -30,7 +30,14 @@ import jdk.incubator.vector.VectorSpecies;
  * up to about 25 such calls in their source compiled well, those of 30 or more ran 3–100 times
  * slower (and could slow kernels compiled after them). Hence Q4_0 works on two rows at a time.
  * Also: {@code IntVector.convert(I2F, 0)} derives its result species at run time and is never
- * intrinsified; {@code convertShape} with a constant species is.
+ * intrinsified; {@code convertShape} with a constant species is. A shift by a count that varies in
+ * the loop ({@code lanewise(LSHR, n)}) was not intrinsified either; masks that vary are, hence the
+ * nibbles read in place (0xF0 gives 16·q) with the factor divided by 16.
+ *
+ * <p>Where the time goes: the 4-bit kernels spend about ten vector operations per 32 weights on
+ * decoding (widen, mask, convert, scale) before the one FMA that uses them, so they are bound by
+ * the core, not by memory. ggml reaches the memory bound with integer dot-product instructions
+ * (x quantised to 8 bits, VNNI {@code vpdpbusd}), which the Vector API of JDK 25 does not offer.
  */
 final class RowDots {
     private RowDots() {}

@@ -51,6 +51,7 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         LoadedModel m = modelOptions.open(err::println);
+        sampling.suggest(SuggestedSampling.of(m), m.causal(), err::println);
         Tokenizer tok = m.tokenizer();
         int[] promptIds = chat ? chatPrompt(m) : m.encodePrompt(prompt);
         if (system != null && !chat) throw new IllegalArgumentException("--system applies only with --chat");

@@ -46,6 +46,7 @@ final class InfillCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--model " + m.file() + " is a causal (autoregressive) model; infilling needs a"
                     + " masked-diffusion model, which sees the suffix too");
         }
+        sampling.suggest(SuggestedSampling.of(m), false, err::println);
         Tokenizer tok = m.tokenizer();
         int[] pre = m.encodePrompt(prefix), suf = tok.encode(suffix);
         int n = sampling.length;

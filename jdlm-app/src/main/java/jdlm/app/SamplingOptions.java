@@ -29,20 +29,20 @@ final class SamplingOptions {
     int length;
     @Option(names = "--steps", paramLabel = "K", description = "Denoising steps over all blocks (default: --length, one token per step).")
     Integer steps;
-    @Option(names = "--block", paramLabel = "B", description = "Block length: blocks are decoded left to right (default: --length, one block).")
+    @Option(names = "--block", paramLabel = "B", description = "Block length: blocks are decoded left to right (default: --length, one block, or the model's " + SuggestedSampling.FILE + ").")
     Integer block;
-    @Option(names = "--policy", paramLabel = "NAME", description = "Which positions a step commits: " + POLICIES + " (default: confidence).")
+    @Option(names = "--policy", paramLabel = "NAME", description = "Which positions a step commits: " + POLICIES + " (default: confidence, or the model's " + SuggestedSampling.FILE + ").")
     String policy;
     @Option(names = "--threshold", paramLabel = "τ", description = "threshold policy: commit every position with confidence ≥ τ, τ in (0, 1] (default: 0.9).")
     Double threshold;
     @Option(names = "--factor", paramLabel = "F", description = "factor policy: commit the longest prefix with c(r) ≥ 1 − F/(r+1), F > 0 (default: 1).")
     Double factor;
-    @Option(names = "--temperature", defaultValue = "0", paramLabel = "T", description = "Gumbel noise on the logits; 0 is greedy (default: ${DEFAULT-VALUE}).")
-    double temperature;
-    @Option(names = "--top-k", defaultValue = "0", paramLabel = "K", description = "Keep the K most likely tokens; 0 keeps all (default: ${DEFAULT-VALUE}).")
-    int topK;
-    @Option(names = "--top-p", defaultValue = "1", paramLabel = "P", description = "Nucleus: keep the most likely tokens with mass ≥ P; 1 keeps all (default: ${DEFAULT-VALUE}).")
-    double topP;
+    @Option(names = "--temperature", paramLabel = "T", description = "Gumbel noise on the logits; 0 is greedy (default: 0, or the model's " + SuggestedSampling.FILE + ").")
+    Double temperature;
+    @Option(names = "--top-k", paramLabel = "K", description = "Keep the K most likely tokens; 0 keeps all (default: 0, or the model's " + SuggestedSampling.FILE + ").")
+    Integer topK;
+    @Option(names = "--top-p", paramLabel = "P", description = "Nucleus: keep the most likely tokens with mass ≥ P; 1 keeps all (default: 1, or the model's " + SuggestedSampling.FILE + ").")
+    Double topP;
     @Option(names = "--cfg", defaultValue = "0", paramLabel = "W", description = "Classifier-free guidance weight w ≥ 0, u + (w+1)(c − u); 0 is off (default: ${DEFAULT-VALUE}).")
     double cfg;
     @Option(names = "--remask", defaultValue = "0", paramLabel = "R", description = "Low-confidence remasking: R committed tokens back to MASK per step; 0 is off (default: ${DEFAULT-VALUE}).")
@@ -57,19 +57,53 @@ final class SamplingOptions {
     @Option(names = "--json", description = "Print one JSON object (text, tokens, steps, forward passes, timing, settings) instead of the text.")
     boolean json;
 
+    /** Settings the model suggests (see {@link #suggest}); options given on the command line win. */
+    private SuggestedSampling suggested = SuggestedSampling.NONE;
+
+    /**
+     * Takes the model's suggestions for what the command line left unset, the diffusion-only ones
+     * (block, policy) only for a masked model, and says which it took.
+     */
+    void suggest(SuggestedSampling s, boolean causal, java.util.function.Consumer<String> notes) {
+        Integer b = s.block();
+        // a suggested block that does not fit this --length (and --steps) is left out, not an error
+        if (causal || b != null && (length < 1 || length % b != 0 || steps != null && steps % (length / b) != 0)) b = null;
+        suggested = new SuggestedSampling(s.file(), b, causal ? null : s.policy(), s.temperature(), s.topK(), s.topP());
+        StringBuilder taken = new StringBuilder();
+        if (block == null && suggested.block() != null) taken.append(" --block ").append(suggested.block());
+        if (policy == null && suggested.policy() != null) taken.append(" --policy ").append(suggested.policy());
+        if (temperature == null && suggested.temperature() != null) taken.append(" --temperature ").append(suggested.temperature());
+        if (topK == null && suggested.topK() != null) taken.append(" --top-k ").append(suggested.topK());
+        if (topP == null && suggested.topP() != null) taken.append(" --top-p ").append(suggested.topP());
+        if (!taken.isEmpty()) notes.accept("note: as " + s.file() + " suggests:" + taken + " (options on the command line win)");
+    }
+
     String policyName() {
-        return policy == null ? "confidence" : policy.toLowerCase(Locale.ROOT);
+        String name = policy != null ? policy : suggested.policy() != null ? suggested.policy() : "confidence";
+        return name.toLowerCase(Locale.ROOT);
+    }
+
+    private double temperature() {
+        return temperature != null ? temperature : suggested.temperature() != null ? suggested.temperature() : 0;
+    }
+
+    private int topK() {
+        return topK != null ? topK : suggested.topK() != null ? suggested.topK() : 0;
+    }
+
+    private double topP() {
+        return topP != null ? topP : suggested.topP() != null ? suggested.topP() : 1;
     }
 
     TokenChooser tokens() {
-        return new TokenChooser(temperature, topK, topP);
+        return new TokenChooser(temperature(), topK(), topP());
     }
 
     /** Options for decoding {@code length} masked positions; {@code schedule} drives the ancestral policy. */
     SamplerOptions diffusion(NoiseSchedule schedule) {
         if (length < 1) throw new IllegalArgumentException("--length must be at least 1, got " + length);
         int k = steps != null ? steps : length;
-        int b = block != null ? block : length;
+        int b = block != null ? block : suggested.block() != null ? suggested.block() : length;
         return SamplerOptions.of(k, b).withTokens(tokens()).withPolicy(unmaskingPolicy(schedule))
                 .withGuidance(cfg).withRemask(remask).withBlockCache(blockCache).withSeed(seed);
     }
@@ -90,7 +124,8 @@ final class SamplingOptions {
             case "ancestral" -> new AncestralPolicy(schedule);
             case "threshold" -> new ThresholdPolicy(threshold != null ? threshold : 0.9);
             case "factor" -> new FactorPolicy(factor != null ? factor : 1.0);
-            default -> throw new IllegalArgumentException("unknown --policy '" + policy + "'; expected " + POLICIES);
+            default -> throw new IllegalArgumentException("unknown --policy '" + name + "'" + (policy == null ? " in " + suggested.file() : "")
+                    + "; expected " + POLICIES);
         };
     }
 
@@ -112,9 +147,9 @@ final class SamplingOptions {
     }
 
     void putTokenSettings(Map<String, Object> m) {
-        m.put("temperature", temperature);
-        m.put("top_k", (long) topK);
-        m.put("top_p", topP);
+        m.put("temperature", temperature());
+        m.put("top_k", (long) topK());
+        m.put("top_p", topP());
         m.put("seed", seed);
     }
 

@@ -34,7 +34,7 @@ class BundledModelTest {
         Path model = bundled("default");
         int length = 64;
         CommandRun first = CommandRun.of("generate", "--prompt", "It is a truth universally acknowledged", "--length", String.valueOf(length),
-                "--steps", "32", "--block", "32", "--json");
+                "--steps", "32", "--block", "32", "--temperature", "0", "--json");
         Map<String, Object> j = first.json();
         List<Object> tokens = (List<Object>) j.get("tokens");
         assertTrue(tokens.size() <= length, "the answer is at most --length tokens");
@@ -52,7 +52,8 @@ class BundledModelTest {
             throw new AssertionError("the answer is not valid UTF-8: " + e, e);
         }
         assertEquals(j.get("text"), CommandRun.of("generate", "--prompt", "It is a truth universally acknowledged", "--length",
-                String.valueOf(length), "--steps", "32", "--block", "32", "--json").json().get("text"), "greedy decoding is deterministic");
+                String.valueOf(length), "--steps", "32", "--block", "32", "--temperature", "0", "--json").json().get("text"),
+                "greedy decoding is deterministic");
     }
 
     @Test

@@ -18,7 +18,10 @@ class SuggestedSamplingTest {
 
     /** The tiny masked run's weights in a directory of their own, with this sampling.json. */
     private Path modelWith(String samplingJson) throws IOException {
-        Path run = TinyRuns.masked();
+        return modelWith(TinyRuns.masked(), samplingJson);
+    }
+
+    private Path modelWith(Path run, String samplingJson) throws IOException {
         for (String f : new String[] {TrainCommand.CHECKPOINT, "config.json"}) Files.copy(run.resolve(f), dir.resolve(f));
         Files.writeString(dir.resolve(SuggestedSampling.FILE), samplingJson);
         return dir;
@@ -39,6 +42,16 @@ class SuggestedSamplingTest {
         assertEquals(0L, s.get("top_k"));
         assertEquals("margin", s.get("policy"));
         assertTrue(r.err().contains("--block 8 --policy margin --temperature 0.5 --top-p 0.9"), r.err());
+    }
+
+    @Test
+    void aCausalModelTakesOnlyTheTokenSettings() throws IOException {
+        Path m = modelWith(TinyRuns.causal(), "{\"block\": 8, \"policy\": \"margin\", \"temperature\": 0.5}");
+        CommandRun r = CommandRun.of("generate", "--model", m.toString(), "--prompt", "the", "--length", "16", "--json");
+        Map<?, ?> s = settings(r);
+        assertEquals("autoregressive", s.get("sampler"));
+        assertEquals(0.5, s.get("temperature"));
+        assertTrue(r.err().contains("suggests: --temperature 0.5 (") && !r.err().contains("ignored"), r.err());
     }
 
     @Test

@@ -49,8 +49,8 @@ record SuggestedSampling(Path file, Integer block, String policy, Double tempera
         }
         Integer block = integer(file, m, "block", 1);
         Integer topK = integer(file, m, "top_k", 0);
-        Double temperature = number(file, m, "temperature", 0, Double.MAX_VALUE);
-        Double topP = number(file, m, "top_p", Double.MIN_VALUE, 1);
+        Double temperature = number(file, m, "temperature", 0, Double.MAX_VALUE, "a number ≥ 0");
+        Double topP = number(file, m, "top_p", Double.MIN_VALUE, 1, "a number in (0, 1]");
         Object policy = m.get("policy");
         if (policy != null && !(policy instanceof String)) throw new FormatException(file, "policy", "a string", Json.typeName(policy));
         return new SuggestedSampling(file, block, (String) policy, temperature, topK, topP);
@@ -65,12 +65,12 @@ record SuggestedSampling(Path file, Integer block, String policy, Double tempera
         return (int) (long) n;
     }
 
-    private static Double number(Path file, Map<String, Object> m, String key, double min, double max) {
+    private static Double number(Path file, Map<String, Object> m, String key, double min, double max, String expected) {
         Object v = m.get(key);
         if (v == null) return null;
         double d = v instanceof Number n ? n.doubleValue() : Double.NaN;
         if (!(d >= min && d <= max)) {
-            throw new FormatException(file, key, min == 0 ? "a number ≥ 0" : "a number in (0, 1]", v instanceof Number ? v.toString() : Json.typeName(v));
+            throw new FormatException(file, key, expected, v instanceof Number ? v.toString() : Json.typeName(v));
         }
         return d;
     }

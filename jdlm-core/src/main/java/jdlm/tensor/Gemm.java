@@ -69,6 +69,24 @@ public final class Gemm {
     private static final class Buffers {
         final float[] bp = new float[NC * KC];
         final float[] tmp = new float[MR * NR];
+        /** One sliver of rows from a {@link RowSource} (NR×KC), allocated on first use. */
+        float[] rows;
+    }
+
+    /**
+     * The rows of a weight matrix {@code W[N,K]} handed over as floats on demand, for a W that is
+     * not a float array (stored quantised, memory-mapped: {@link WeightMatmul}).
+     */
+    @FunctionalInterface
+    interface RowSource {
+        /** Elements [p0, p0+kc) of rows [j0, j0+nr) of W: row j0+r's element p0+i to {@code dst[r*ld + i]}. */
+        void rows(int j0, int nr, int p0, int kc, float[] dst, int ld);
+    }
+
+    /** Packs op(B)[p0:p0+kc, j0:j0+nc] into {@code bp} as slivers (see {@link #packB}); runs on the tile's thread. */
+    @FunctionalInterface
+    private interface Packer {
+        void pack(int j0, int nc, int p0, int kc, float[] bp);
     }
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -127,8 +145,22 @@ public final class Gemm {
             naive(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
             return;
         }
-        blocked(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate,
-                par);
+        blocked(transA, m, n, k, a, aOff, lda, (j0, nc, p0, kc, bp) -> packB(transB, b, bOff, ldb, j0, nc, p0, kc, bp),
+                c, cOff, ldc, accumulate, par);
+    }
+
+    /**
+     * {@code C[m,n] (+)= A[m,k] · Wᵀ} with the rows of {@code W[n,k]} taken from a source, through the
+     * packed path whatever the shape: each K block of each row sliver is asked for once per tile of
+     * C's rows (once in all when m is small) and packed like a float W. Element (i, j) gets the same
+     * bits as {@code gemm(false, true, ...)} on the decoded W with m > 1, for any m and pool.
+     */
+    static void gemmRows(ThreadPool pool, int m, int n, int k, float[] a, int aOff, int lda, RowSource w,
+                         float[] c, int cOff, int ldc, boolean accumulate) {
+        if (m <= 0 || n <= 0 || k <= 0) throw new IllegalArgumentException("gemmRows needs m, n, k > 0: " + m + ", " + n + ", " + k);
+        ThreadPool par = (long) m * n * k >= PARALLEL_MACS && pool.threads() > 1 ? pool : null;
+        blocked(false, m, n, k, a, aOff, lda, (j0, nc, p0, kc, bp) -> packRows(w, j0, nc, p0, kc, bp),
+                c, cOff, ldc, accumulate, par);
     }
 
     /** {@code y[M,N] = x[M,K] · W[N,K]ᵀ}, the layout of every weight: the model's forward. */
@@ -137,9 +169,8 @@ public final class Gemm {
     }
 
     /** The packed, register-blocked path; {@code pool == null} runs on the calling thread. */
-    static void blocked(boolean transA, boolean transB, int m, int n, int k,
-                        float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                        float[] c, int cOff, int ldc, boolean accumulate, ThreadPool pool) {
+    private static void blocked(boolean transA, int m, int n, int k, float[] a, int aOff, int lda, Packer packer,
+                                float[] c, int cOff, int ldc, boolean accumulate, ThreadPool pool) {
         // C is cut into mTiles × nTiles tasks (4 per thread, so a core slowed by a neighbour hands
         // work to the other). Every N tile reads all of its rows of A and every M tile packs all of
         // its columns of B, so the split minimises that traffic, nTiles·m + mTiles·n: the forward
@@ -164,8 +195,8 @@ public final class Gemm {
         final int tileM = mc, tileN = nc, tilesN = nTiles;
         java.util.function.IntConsumer tile = t -> {
             int i0 = (t / tilesN) * tileM, j0 = (t % tilesN) * tileN;
-            blockedTile(transA, transB, i0, Math.min(tileM, m - i0), j0, Math.min(tileN, n - j0), k,
-                    a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, BUFFERS.get());
+            blockedTile(transA, i0, Math.min(tileM, m - i0), j0, Math.min(tileN, n - j0), k,
+                    a, aOff, lda, packer, c, cOff, ldc, accumulate, BUFFERS.get());
         };
         int tiles = mTiles * nTiles;
         if (pool == null || tiles == 1) {
@@ -180,8 +211,8 @@ public final class Gemm {
      * once (L2), then for each MR-row micro-panel of op(A) (L1) run the micro-kernel over the
      * block's NR-column slivers.
      */
-    private static void blockedTile(boolean transA, boolean transB, int i0, int mt, int j0, int nt, int k,
-                                    float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+    private static void blockedTile(boolean transA, int i0, int mt, int j0, int nt, int k,
+                                    float[] a, int aOff, int lda, Packer packer,
                                     float[] c, int cOff, int ldc, boolean accumulate, Buffers buf) {
         float[] bp = buf.bp, tmp = buf.tmp;
         // op(A) is read in place, row r and step p at a[aBase + r*rs + p*ks]: a row-major A gives MR
@@ -194,7 +225,7 @@ public final class Gemm {
             int nb = Math.min(NC, nt - jc);
             for (int pc = 0; pc < k; pc += kcMax) {
                 int kc = Math.min(kcMax, k - pc);
-                packB(transB, b, bOff, ldb, j0 + jc, nb, pc, kc, bp);
+                packer.pack(j0 + jc, nb, pc, kc, bp);
                 boolean acc = accumulate || pc > 0;
                 for (int ir = 0; ir < mt; ir += MR) {
                     int i = i0 + ir, rows = Math.min(MR, mt - ir);
@@ -220,19 +251,7 @@ public final class Gemm {
             int base = t * NR * kc;
             int cols = Math.min(NR, nc - jr);
             if (transB) { // op(B)[p][j] = b[bOff + j*ldb + p]: read rows of W, write interleaved
-                if (L == 16 && cols == NR) {
-                    packTransposed16(b, bOff + (j0 + jr) * ldb + p0, ldb, kc, bp, base);
-                    continue;
-                }
-                for (int j = 0; j < cols; j++) {
-                    int src = bOff + (j0 + jr + j) * ldb + p0;
-                    for (int p = 0; p < kc; p++) bp[base + p * NR + j] = b[src + p];
-                }
-                if (cols < NR) {
-                    for (int p = 0; p < kc; p++) {
-                        for (int j = cols; j < NR; j++) bp[base + p * NR + j] = 0f;
-                    }
-                }
+                packSliverTransposed(b, bOff + (j0 + jr) * ldb + p0, ldb, cols, kc, bp, base);
             } else if (cols == NR) { // op(B) row p: NR contiguous floats
                 for (int p = 0; p < kc; p++) {
                     int src = bOff + (p0 + p) * ldb + j0 + jr, dst = base + p * NR;
@@ -248,6 +267,37 @@ public final class Gemm {
                     System.arraycopy(b, src, bp, dst, cols);
                     java.util.Arrays.fill(bp, dst + cols, dst + NR, 0f);
                 }
+            }
+        }
+    }
+
+    /** Packs {@code rows.rows(j0.., p0..)} as {@link #packB} packs a transposed B: a sliver of rows at a time. */
+    private static void packRows(RowSource rows, int j0, int nc, int p0, int kc, float[] bp) {
+        Buffers buf = BUFFERS.get();
+        if (buf.rows == null) buf.rows = new float[NR * KC];
+        for (int t = 0, jr = 0; jr < nc; t++, jr += NR) {
+            int cols = Math.min(NR, nc - jr);
+            rows.rows(j0 + jr, cols, p0, kc, buf.rows, kc);
+            packSliverTransposed(buf.rows, 0, kc, cols, kc, bp, t * NR * kc);
+        }
+    }
+
+    /**
+     * {@code bp[base + p*NR + j] = b[src + j*ldb + p]} for j in [0, cols), p in [0, kc), zero for
+     * j in [cols, NR): one sliver of a transposed B (rows of W in, interleaved out).
+     */
+    private static void packSliverTransposed(float[] b, int src, int ldb, int cols, int kc, float[] bp, int base) {
+        if (L == 16 && cols == NR) {
+            packTransposed16(b, src, ldb, kc, bp, base);
+            return;
+        }
+        for (int j = 0; j < cols; j++) {
+            int row = src + j * ldb;
+            for (int p = 0; p < kc; p++) bp[base + p * NR + j] = b[row + p];
+        }
+        if (cols < NR) {
+            for (int p = 0; p < kc; p++) {
+                for (int j = cols; j < NR; j++) bp[base + p * NR + j] = 0f;
             }
         }
     }

@@ -7,23 +7,30 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * {@code y[n, rows] (+)= x[n, cols] · Wᵀ} where W is a {@link WeightTensor} of any supported
  * {@link QuantType}, read in place (memory-mapped), never dequantised as a whole: this is how
- * imported models (LLaDA, Dream from GGUF or safetensors) run their linear layers.
+ * imported models (LLaDA, Dream from GGUF or safetensors) run their linear layers. Three paths, by
+ * the number of rows of x (measured crossovers; {@code ./jdlm bench kernels} shows the first and last):
  *
- * <p>How, with fewer than {@link #FUSED_MAX_N} rows of x (matrix-vector, bound by reading W once) and
- * a type {@link RowDots} supports on this machine's vectors: the output rows are cut into a few
- * contiguous ranges per thread of the {@link ThreadPool}, and each range is read 4 rows at a time,
- * decoded in registers and multiplied at once ({@link RowDots}), for each row of x while those 4 rows
- * are in cache.
+ * <p>Fewer than {@link #FUSED_MAX_N} (matrix-vector, bound by reading W once), of a type
+ * {@link RowDots} supports on this machine's vectors: the output rows are cut into a few contiguous
+ * ranges per thread of the {@link ThreadPool}, and each range is read 4 rows at a time, decoded in
+ * registers and multiplied at once ({@link RowDots}), for each row of x while those 4 rows are in cache.
  *
- * <p>Otherwise: tasks of {@link #RW} weight rows. A task decodes its rows one K block ({@link #KC}
- * elements, L1-sized) at a time ({@link RowDecoder}: the GGML blocks of that stretch, in registers,
- * to floats) and runs every row of x against them in 4×4 register tiles (4 weight rows × 4 rows of
- * x, 16 accumulators), so each decoded block serves all n rows of x. With fewer than 4 rows of x
- * (a type not fused) tasks are 4 rows, K blocks {@link #KC_FEW} long and the tiles 4×1.
+ * <p>Up to {@link #GEMM_MIN_N}: tasks of {@link #RW} weight rows. A task decodes its rows one K block
+ * ({@link #KC} elements, L1-sized) at a time ({@link RowDecoder}: the GGML blocks of that stretch, in
+ * registers, to floats) and runs every row of x against them in 4×4 register tiles (4 weight rows × 4
+ * rows of x, 16 accumulators), so each decoded block serves all n rows of x. With fewer than 4 rows of
+ * x (a type not fused) tasks are 4 rows, K blocks {@link #KC_FEW} long and the tiles 4×1.
  *
- * <p>Determinism: on both paths every output is one vector FMA chain over its columns' vectors in
- * order (parked in a buffer between K blocks on the tiled one), a fixed-order {@link LaneSum}, then
- * the columns past the last whole vector: the same bits for any n, any tiling and any number of threads.
+ * <p>From {@link #GEMM_MIN_N} on (a denoising step over a whole canvas): {@link Gemm}'s packed path,
+ * which asks for W a sliver of rows and a K block at a time; RowDecoder decodes them, Gemm packs
+ * them (L2) and every row of x meets them in its 6-row micro-kernel: one load of W per 6 rows of x
+ * where the 4×4 tiles load W and x alike, worth its packing once n is large.
+ *
+ * <p>Determinism: the bits of an output depend on its path, never on the thread count. Below
+ * {@link #GEMM_MIN_N} every output is one vector FMA chain over its columns' vectors in order (parked
+ * in a buffer between K blocks on the tiled path), a fixed-order {@link LaneSum}, then the columns
+ * past the last whole vector: the same bits for any n up there. From it on, Gemm's bits on the
+ * dequantised matrix, again the same for any n. The two agree to rounding.
  */
 public final class WeightMatmul {
     private WeightMatmul() {}
@@ -40,17 +47,21 @@ public final class WeightMatmul {
      * decode call.
      */
     private static final int KC_FEW = 2048;
-    /** Rows of x per pass over a task's weights: bounds the parked accumulators to RW×NX vectors (128 KiB, L2). */
-    private static final int NX = 128;
     /** Fewer rows of x than this take the fused path ({@link RowDots}): below it decoding once per row of x is cheaper than a buffer. */
     private static final int FUSED_MAX_N = 4;
+    /**
+     * From this many rows of x on, {@link Gemm}'s packed path: measured (4096², 2 threads), it ran at
+     * 0.4–0.8× the 4×4 tiles for n = 4…32 (the packing costs as much as it saves) and 1.0–1.2× at
+     * n = 64, 1.5× at n = 256.
+     */
+    private static final int GEMM_MIN_N = 64;
     /** Below this many multiply-adds one thread beats handing work to the pool. */
     private static final long PARALLEL_MACS = 1L << 18;
 
     /** Per-thread scratch, reused across calls: decoded weights, parked accumulators, decoded tails, fused row sums. */
     private static final class Scratch {
         final float[] w = new float[RW * KC_FEW];
-        final float[] acc = new float[NX * RW * L];
+        final float[] acc = new float[GEMM_MIN_N * RW * L];
         final float[] tail = new float[RW * L];
         final float[] sums = new float[4];
         /** Block factors for {@link RowDots}, grown to the widest rows seen. */
@@ -79,6 +90,16 @@ public final class WeightMatmul {
                     + x.length + ") into y[" + rows + "] from " + yOff + " (y has " + y.length + ")");
         }
         if (n == 0 || rows == 0) return;
+        if (n >= GEMM_MIN_N) {
+            QuantType type = w.type();
+            MemorySegment data = w.data();
+            long rowBytes = w.rowBytes();
+            // Gemm asks for K blocks of 512 columns: whole blocks of every type (32 and 256)
+            Gemm.gemmRows(pool, n, rows, cols, x, xOff, cols,
+                    (j0, nr, p0, kc, dst, ld) -> RowDecoder.decode(type, data, j0 * rowBytes, rowBytes, nr, p0, kc, dst, 0, ld),
+                    y, yOff, rows, accumulate);
+            return;
+        }
         boolean parallel = pool.threads() > 1 && (long) rows * cols * n >= PARALLEL_MACS;
         if (n < FUSED_MAX_N && RowDots.supports(w.type())) {
             // Contiguous ranges of whole groups of 4 rows, a few per thread so that a thread slowed
@@ -137,7 +158,7 @@ public final class WeightMatmul {
         }
     }
 
-    /** Outputs of weight rows [r0, r0+nr) for all n rows of x. */
+    /** Outputs of weight rows [r0, r0+nr) for all n (fewer than GEMM_MIN_N) rows of x. */
     private static void rowBlock(WeightTensor w, int rows, int cols, int r0, int nr, float[] x, int xOff, int n,
                                  float[] y, int yOff, boolean accumulate, Scratch s) {
         QuantType type = w.type();
@@ -148,34 +169,31 @@ public final class WeightMatmul {
         long base = r0 * rowBytes;
         if (kv < cols) RowDecoder.decode(type, data, base, rowBytes, nr, kv, cols - kv, tail, 0, L);
         int ldw = n < 4 ? KC_FEW : KC; // decoded row stride and K block
-        for (int o0 = 0; o0 < n; o0 += NX) {
-            int no = Math.min(NX, n - o0);
-            java.util.Arrays.fill(acc, 0, no * RW * L, 0f);
-            for (int k0 = 0; k0 < kv; k0 += ldw) {
-                int kc = Math.min(ldw, kv - k0);
-                RowDecoder.decode(type, data, base, rowBytes, nr, k0, kc, wb, 0, ldw);
-                int xb = xOff + o0 * cols + k0;
-                int o = 0;
-                for (; o + 4 <= no; o += 4) {
-                    int r = 0;
-                    for (; r + 4 <= nr; r += 4) tile4x4(wb, r * ldw, ldw, x, xb + o * cols, cols, kc, acc, (o * RW + r) * L);
-                    for (; r < nr; r++) {
-                        for (int oo = o; oo < o + 4; oo++) tile1x1(wb, r * ldw, x, xb + oo * cols, kc, acc, (oo * RW + r) * L);
-                    }
-                }
-                for (; o < no; o++) {
-                    int r = 0;
-                    for (; r + 4 <= nr; r += 4) tile4x1(wb, r * ldw, ldw, x, xb + o * cols, kc, acc, (o * RW + r) * L);
-                    for (; r < nr; r++) tile1x1(wb, r * ldw, x, xb + o * cols, kc, acc, (o * RW + r) * L);
+        java.util.Arrays.fill(acc, 0, n * RW * L, 0f);
+        for (int k0 = 0; k0 < kv; k0 += ldw) {
+            int kc = Math.min(ldw, kv - k0);
+            RowDecoder.decode(type, data, base, rowBytes, nr, k0, kc, wb, 0, ldw);
+            int xb = xOff + k0;
+            int o = 0;
+            for (; o + 4 <= n; o += 4) {
+                int r = 0;
+                for (; r + 4 <= nr; r += 4) tile4x4(wb, r * ldw, ldw, x, xb + o * cols, cols, kc, acc, (o * RW + r) * L);
+                for (; r < nr; r++) {
+                    for (int oo = o; oo < o + 4; oo++) tile1x1(wb, r * ldw, x, xb + oo * cols, kc, acc, (oo * RW + r) * L);
                 }
             }
-            for (int o = 0; o < no; o++) {
-                int xr = xOff + (o0 + o) * cols, yr = yOff + (o0 + o) * rows + r0;
-                for (int r = 0; r < nr; r++) {
-                    float sum = LaneSum.of(FloatVector.fromArray(S, acc, (o * RW + r) * L));
-                    for (int p = kv; p < cols; p++) sum += tail[r * L + p - kv] * x[xr + p];
-                    y[yr + r] = accumulate ? y[yr + r] + sum : sum;
-                }
+            for (; o < n; o++) {
+                int r = 0;
+                for (; r + 4 <= nr; r += 4) tile4x1(wb, r * ldw, ldw, x, xb + o * cols, kc, acc, (o * RW + r) * L);
+                for (; r < nr; r++) tile1x1(wb, r * ldw, x, xb + o * cols, kc, acc, (o * RW + r) * L);
+            }
+        }
+        for (int o = 0; o < n; o++) {
+            int xr = xOff + o * cols, yr = yOff + o * rows + r0;
+            for (int r = 0; r < nr; r++) {
+                float sum = LaneSum.of(FloatVector.fromArray(S, acc, (o * RW + r) * L));
+                for (int p = kv; p < cols; p++) sum += tail[r * L + p - kv] * x[xr + p];
+                y[yr + r] = accumulate ? y[yr + r] + sum : sum;
             }
         }
     }

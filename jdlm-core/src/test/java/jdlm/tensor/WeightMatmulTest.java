@@ -83,27 +83,47 @@ class WeightMatmulTest {
         for (QuantType type : QuantType.values()) check(type, 21, 5, true, TWO, 100 + type.ordinal());
     }
 
+    /** From 64 rows of x on, Gemm's packed path. */
     @Test
-    void manyRowsOfXPassTheAccumulatorBuffer() {
+    void manyRowsOfXTakeGemmsPathAndMatchFloat64() {
         check(QuantType.Q4_0, 9, 70, false, TWO, 200);
         check(QuantType.F16, 6, 67, true, ONE, 201);
     }
 
-    /** One FMA chain per output in a fixed order: the thread count and the batch size change no bit. */
+    /**
+     * Within a path (fused below 4 rows of x, tiled below 64, Gemm's from 64 on) every output is computed
+     * alone in a fixed order: neither the thread count nor the other rows of x change a bit.
+     */
     @Test
-    void resultsAreTheSameBitsForAnyThreadCountAndBatch() {
-        for (QuantType type : new QuantType[] {QuantType.Q4_K, QuantType.BF16}) {
-            float[] one = check(type, 53, 7, false, ONE, 300), two = check(type, 53, 7, false, TWO, 300);
-            for (int i = 0; i < one.length; i++) assertEquals(Float.floatToIntBits(one[i]), Float.floatToIntBits(two[i]));
+    void resultsAreTheSameBitsForAnyThreadCountAndBatchWithinAPath() {
+        for (QuantType type : new QuantType[] {QuantType.Q4_K, QuantType.BF16, QuantType.Q6_K}) {
+            for (int n : new int[] {3, 7, 67}) {
+                float[] one = check(type, 53, n, false, ONE, 300), two = check(type, 53, n, false, TWO, 300);
+                for (int i = 0; i < one.length; i++) assertEquals(Float.floatToIntBits(one[i]), Float.floatToIntBits(two[i]), type + " n=" + n);
+            }
             Random rnd = new Random(300);
             int cols = colsFor(type);
             WeightTensor w = Quantizer.quantize("w", type, random(rnd, 53 * cols), 0, 53, cols, ARENA);
-            float[] x = random(rnd, 5 + 7 * cols + 2);
-            for (int o = 0; o < 7; o++) {
+            float[] x = random(rnd, 5 + 70 * cols + 2);
+            float[] seventy = new float[70 * 53], sixtyFour = new float[64 * 53];
+            WeightMatmul.multiply(TWO, w, x, 5, 70, seventy, 0, false);
+            WeightMatmul.multiply(ONE, w, x, 5 + 6 * cols, 64, sixtyFour, 0, false);
+            for (int i = 0; i < sixtyFour.length; i++) {
+                assertEquals(Float.floatToIntBits(seventy[6 * 53 + i]), Float.floatToIntBits(sixtyFour[i]), type + " y[" + i + "] of 64 rows vs 70");
+            }
+            float[] seven = new float[7 * 53], four = new float[4 * 53];
+            WeightMatmul.multiply(TWO, w, x, 5, 7, seven, 0, false);
+            WeightMatmul.multiply(TWO, w, x, 5 + 3 * cols, 4, four, 0, false);
+            for (int i = 0; i < four.length; i++) {
+                assertEquals(Float.floatToIntBits(seven[3 * 53 + i]), Float.floatToIntBits(four[i]), type + " y[" + i + "] of 4 rows vs 7");
+            }
+            float[] three = new float[3 * 53];
+            WeightMatmul.multiply(TWO, w, x, 5, 3, three, 0, false);
+            for (int o = 0; o < 3; o++) {
                 float[] single = new float[53];
                 WeightMatmul.multiply(TWO, w, x, 5 + o * cols, 1, single, 0, false);
                 for (int r = 0; r < 53; r++) {
-                    assertEquals(Float.floatToIntBits(one[o * 53 + r]), Float.floatToIntBits(single[r]), type + " row " + o);
+                    assertEquals(Float.floatToIntBits(three[o * 53 + r]), Float.floatToIntBits(single[r]), type + " row " + o);
                 }
             }
         }
@@ -119,7 +139,7 @@ class WeightMatmulTest {
     }
 
     /**
-     * The fused path (n < 4, where RowDots supports the type) and the tiled one (n ≥ 4) give the same bits, on 1 or 2 threads, with
+     * The fused path (n < 4, where RowDots supports the type) and the tiled one (4 ≤ n < 64) give the same bits, on 1 or 2 threads, with
      * enough work that 2 threads really split the 803 rows (into ranges that are not whole groups of 4).
      */
     @Test
@@ -140,6 +160,32 @@ class WeightMatmulTest {
                         assertEquals(Float.floatToIntBits(tiled[2 * rows + i]), Float.floatToIntBits(fused[i]),
                                 type + " n=" + n + " threads=" + pool.threads() + " y[" + i + "]");
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * From 64 rows of x on the product is {@link Gemm}'s on the dequantised matrix, to the bit, on 1 or 2
+     * threads, with accumulate; 803 rows leave an edge sliver of 35 and split unevenly over 2 threads.
+     */
+    @Test
+    void manyRowsOfXGiveGemmsBitsOnTheDequantisedMatrix() {
+        int rows = 803, n = 67;
+        for (QuantType type : QuantType.values()) {
+            Random rnd = new Random(500 + type.ordinal());
+            int cols = colsFor(type);
+            WeightTensor w = Quantizer.quantize("w", type, random(rnd, rows * cols), 0, rows, cols, ARENA);
+            float[] dense = new float[rows * cols];
+            for (int r = 0; r < rows; r++) WeightMatmul.dequantizeRow(w, r, dense, r * cols);
+            float[] x = random(rnd, n * cols), y0 = random(rnd, n * rows);
+            float[] want = y0.clone();
+            Gemm.gemm(ONE, false, true, n, rows, cols, x, 0, cols, dense, 0, cols, want, 0, rows, true);
+            for (ThreadPool pool : new ThreadPool[] {ONE, TWO}) {
+                float[] got = y0.clone();
+                WeightMatmul.multiply(pool, w, x, 0, n, got, 0, true);
+                for (int i = 0; i < got.length; i++) {
+                    assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]), type + " threads=" + pool.threads() + " y[" + i + "]");
                 }
             }
         }

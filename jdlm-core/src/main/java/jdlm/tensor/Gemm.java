@@ -51,6 +51,8 @@ public final class Gemm {
      * every few steps), and 256 steps of it still fit L1 and the TLB.
      */
     private static final int KC_T = 256;
+    /** Columns of a {@link RowSource}'s rows decoded at a time: a multiple of every GGML block (32, 256). */
+    private static final int ROWS_KC = 256;
     /** Columns of op(B) packed per block (KC×NC floats, 512 KiB, in L2). */
     private static final int NC = 256;
     /** Lane l ↔ lane l^d, and the lanes with bit d set: the butterfly of the in-register transpose. */
@@ -275,10 +277,22 @@ public final class Gemm {
     private static void packRows(RowSource rows, int j0, int nc, int p0, int kc, float[] bp) {
         Buffers buf = BUFFERS.get();
         if (buf.rows == null) buf.rows = new float[NR * KC];
+        float[] dec = buf.rows;
         for (int t = 0, jr = 0; jr < nc; t++, jr += NR) {
-            int cols = Math.min(NR, nc - jr);
-            rows.rows(j0 + jr, cols, p0, kc, buf.rows, kc);
-            packSliverTransposed(buf.rows, 0, kc, cols, kc, bp, t * NR * kc);
+            int cols = Math.min(NR, nc - jr), base = t * NR * kc;
+            if (L == 16 && cols == NR) {
+                // 16 rows × 256 columns at a time (16 KiB), transposed while still in L1
+                for (int jb = 0; jb < NR; jb += 16) {
+                    for (int pp = 0; pp < kc; pp += ROWS_KC) {
+                        int len = Math.min(ROWS_KC, kc - pp);
+                        rows.rows(j0 + jr + jb, 16, p0 + pp, len, dec, len);
+                        packTransposed16Group(dec, 0, len, len, bp, base + pp * NR + jb);
+                    }
+                }
+            } else {
+                rows.rows(j0 + jr, cols, p0, kc, dec, kc);
+                packSliverTransposed(dec, 0, kc, cols, kc, bp, base);
+            }
         }
     }
 
@@ -308,13 +322,15 @@ public final class Gemm {
      * sequential streams. AVX-512 only (16 lanes).
      */
     private static void packTransposed16(float[] b, int src, int ldb, int kc, float[] bp, int base) {
+        for (int jb = 0; jb < NR; jb += 16) packTransposed16Group(b, src + jb * ldb, ldb, kc, bp, base + jb);
+    }
+
+    /** 16 rows of b from {@code row}, kc long, into columns [d, d+16) of a sliver ({@code bp[d + p*NR + j]}). */
+    private static void packTransposed16Group(float[] b, int row, int ldb, int kc, float[] bp, int d) {
         int pv = kc & ~15;
-        for (int jb = 0; jb < NR; jb += 16) {
-            int row = src + jb * ldb;
-            for (int p = 0; p < pv; p += 16) transpose16(b, row + p, ldb, bp, base + p * NR + jb);
-            for (int j = 0; j < 16; j++) {
-                for (int p = pv; p < kc; p++) bp[base + p * NR + jb + j] = b[row + j * ldb + p];
-            }
+        for (int p = 0; p < pv; p += 16) transpose16(b, row + p, ldb, bp, d + p * NR);
+        for (int j = 0; j < 16; j++) {
+            for (int p = pv; p < kc; p++) bp[d + p * NR + j] = b[row + j * ldb + p];
         }
     }
 

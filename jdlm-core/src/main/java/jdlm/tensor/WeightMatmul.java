@@ -21,7 +21,7 @@ import jdk.incubator.vector.VectorSpecies;
  * rows of x, 16 accumulators), so each decoded block serves all n rows of x. With fewer than 4 rows of
  * x (a type not fused) tasks are 4 rows, K blocks {@link #KC_FEW} long and the tiles 4×1.
  *
- * <p>From {@link #GEMM_MIN_N} on (a denoising step over a whole canvas): {@link Gemm}'s packed path,
+ * <p>From {@link #GEMM_MIN_N} on (a denoising step over a canvas or a block): {@link Gemm}'s packed path,
  * which asks for W a sliver of rows and a K block at a time; RowDecoder decodes them, Gemm packs
  * them (L2) and every row of x meets them in its 6-row micro-kernel: one load of W per 6 rows of x
  * where the 4×4 tiles load W and x alike, worth its packing once n is large.
@@ -50,11 +50,11 @@ public final class WeightMatmul {
     /** Fewer rows of x than this take the fused path ({@link RowDots}): below it decoding once per row of x is cheaper than a buffer. */
     private static final int FUSED_MAX_N = 4;
     /**
-     * From this many rows of x on, {@link Gemm}'s packed path: measured (4096², 2 threads), it ran at
-     * 0.4–0.8× the 4×4 tiles for n = 4…32 (the packing costs as much as it saves) and 1.0–1.2× at
-     * n = 64, 1.5× at n = 256.
+     * From this many rows of x on, {@link Gemm}'s packed path: measured (4096², 2 threads, F32, Q8_0,
+     * Q4_K, Q6_K) it ran at 0.5–0.8× the 4×4 tiles for n = 4…16 (packing costs what it saves), 0.94–1.07×
+     * at 32, 1.1–1.3× at 48 and 1.5–1.9× at 256.
      */
-    private static final int GEMM_MIN_N = 64;
+    private static final int GEMM_MIN_N = 32;
     /** Below this many multiply-adds one thread beats handing work to the pool. */
     private static final long PARALLEL_MACS = 1L << 18;
 

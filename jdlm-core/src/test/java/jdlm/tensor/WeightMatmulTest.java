@@ -72,7 +72,7 @@ class WeightMatmulTest {
     void everyTypeMatchesDequantisedFloat64OnOddShapes() {
         long seed = 0;
         for (QuantType type : QuantType.values()) {
-            for (int n : new int[] {1, 2, 3, 7, 17}) {
+            for (int n : new int[] {1, 2, 3, 7, 17, 33}) {
                 for (int rows : new int[] {1, 7, 37}) check(type, rows, n, false, TWO, seed++);
             }
         }
@@ -83,7 +83,7 @@ class WeightMatmulTest {
         for (QuantType type : QuantType.values()) check(type, 21, 5, true, TWO, 100 + type.ordinal());
     }
 
-    /** From 64 rows of x on, Gemm's packed path. */
+    /** From 32 rows of x on, Gemm's packed path. */
     @Test
     void manyRowsOfXTakeGemmsPathAndMatchFloat64() {
         check(QuantType.Q4_0, 9, 70, false, TWO, 200);
@@ -91,7 +91,7 @@ class WeightMatmulTest {
     }
 
     /**
-     * Within a path (fused below 4 rows of x, tiled below 64, Gemm's from 64 on) every output is computed
+     * Within a path (fused below 4 rows of x, tiled below 32, Gemm's from 32 on) every output is computed
      * alone in a fixed order: neither the thread count nor the other rows of x change a bit.
      */
     @Test
@@ -139,7 +139,7 @@ class WeightMatmulTest {
     }
 
     /**
-     * The fused path (n < 4, where RowDots supports the type) and the tiled one (4 ≤ n < 64) give the same bits, on 1 or 2 threads, with
+     * The fused path (n < 4, where RowDots supports the type) and the tiled one (4 ≤ n < 32) give the same bits, on 1 or 2 threads, with
      * enough work that 2 threads really split the 803 rows (into ranges that are not whole groups of 4).
      */
     @Test
@@ -166,7 +166,7 @@ class WeightMatmulTest {
     }
 
     /**
-     * From 64 rows of x on the product is {@link Gemm}'s on the dequantised matrix, to the bit, on 1 or 2
+     * From 32 rows of x on the product is {@link Gemm}'s on the dequantised matrix, to the bit, on 1 or 2
      * threads, with accumulate; 803 rows leave an edge sliver of 35 and split unevenly over 2 threads.
      */
     @Test

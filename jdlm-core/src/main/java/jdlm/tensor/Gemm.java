@@ -154,8 +154,9 @@ public final class Gemm {
     /**
      * {@code C[m,n] (+)= A[m,k] · Wᵀ} with the rows of {@code W[n,k]} taken from a source, through the
      * packed path whatever the shape: each K block of each row sliver is asked for once per tile of
-     * C's rows (once in all when m is small) and packed like a float W. Element (i, j) gets the same
-     * bits as {@code gemm(false, true, ...)} on the decoded W with m > 1, for any m and pool.
+     * C's rows (once in all when m is small) and packed like a float W. Element (i, j) gets the bits
+     * {@code gemm(false, true, ...)} gives on the decoded W where that takes the packed path (m and n
+     * above 1, more than {@link #SMALL_MACS}), for any m and any pool.
      */
     static void gemmRows(ThreadPool pool, int m, int n, int k, float[] a, int aOff, int lda, RowSource w,
                          float[] c, int cOff, int ldc, boolean accumulate) {

@@ -27,10 +27,10 @@ import jdk.incubator.vector.VectorSpecies;
  * where the 4×4 tiles load W and x alike, worth its packing once n is large.
  *
  * <p>Determinism: the bits of an output depend on its path, never on the thread count. Below
- * {@link #GEMM_MIN_N} every output is one vector FMA chain over its columns' vectors in order (parked
- * in a buffer between K blocks on the tiled path), a fixed-order {@link LaneSum}, then the columns
- * past the last whole vector: the same bits for any n up there. From it on, Gemm's bits on the
- * dequantised matrix, again the same for any n. The two agree to rounding.
+ * {@link #GEMM_MIN_N} rows of x every output is one vector FMA chain over its columns' vectors in
+ * order (parked in a buffer between K blocks on the tiled path), a fixed-order {@link LaneSum}, then
+ * the columns past the last whole vector: the same bits for every n below it. From it on, Gemm's bits
+ * on the dequantised matrix, the same for every such n. The two agree to rounding.
  */
 public final class WeightMatmul {
     private WeightMatmul() {}

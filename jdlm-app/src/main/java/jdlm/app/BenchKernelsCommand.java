@@ -60,6 +60,13 @@ public final class BenchKernelsCommand implements Callable<Integer> {
     @Option(names = "--weights-only", description = "Run only the read bandwidth and the stored-weight products.")
     boolean weightsOnly;
 
+    @Option(names = "--rows-of-x", split = ",", paramLabel = "N", defaultValue = "256",
+            description = "Rows of x in the stored-weight product y[N,4096] = x·Wᵀ, each against the f32 GEMM "
+                    + "on the same shape (default: ${DEFAULT-VALUE}: a denoising step over a 256-token canvas). "
+                    + "Below 32 rows the weights take register tiles, from 32 on the packed GEMM path; "
+                    + "JDLM_JAVA_OPTS=-Djdlm.weightGemmMinRows=R moves that crossover to R, to compare the two.")
+    int[] rowsOfX;
+
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     /** GEMM shapes as {M, K, N}: y[M,N] = x[M,K] · W[N,K]ᵀ. */
     private static final int[][] SHAPES = {{256, 512, 2048}, {256, 2048, 512}, {1024, 1024, 1024}};
@@ -69,8 +76,8 @@ public final class BenchKernelsCommand implements Callable<Integer> {
             QuantType.Q4_0, QuantType.Q4_K, QuantType.Q6_K};
     /** Stored-weight matrix-vector size: even Q4_0 (36 MiB) is past the 32 MiB L3. */
     private static final int WEIGHT_MATVEC = 8192;
-    /** Stored-weight product y[256,N] = x[256,K]·Wᵀ at N = K = this (a denoising step over a 256-token canvas). */
-    private static final int WEIGHT_GEMM = 4096, WEIGHT_GEMM_M = 256;
+    /** Stored-weight product y[M,N] = x[M,K]·Wᵀ at N = K = this, M from --rows-of-x. */
+    private static final int WEIGHT_GEMM = 4096;
     private static volatile double sink;
 
     private double warmSeconds, repSeconds;
@@ -78,6 +85,9 @@ public final class BenchKernelsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        for (int m : rowsOfX) {
+            if (m < 1 || m > 4096) throw new IllegalArgumentException("--rows-of-x takes rows of x from 1 to 4096, got " + m);
+        }
         warmSeconds = quick ? 0.3 : 1.0;
         repSeconds = quick ? 0.05 : 0.15;
         reps = quick ? 5 : 7;
@@ -191,28 +201,31 @@ public final class BenchKernelsCommand implements Callable<Integer> {
         }
 
         // Stored weights (what imported models run on): matrix-vector GB/s of the stored bytes, and the
-        // 256-row product against the f32 Gemm on the same shape.
+        // products with --rows-of-x rows of x against the f32 Gemm on the same shapes.
         if (!noWeights) {
             try (Arena arena = Arena.ofShared()) { // the pool's workers read the weights
-                int n = WEIGHT_GEMM, k = WEIGHT_GEMM, m = WEIGHT_GEMM_M;
-                float[] x = random(m * k, 6), y = new float[m * n];
-                float[] wf = random(n * k, 7), yRef = new float[m * n];
-                for (int i = 0; i < threads.length; i++) {
-                    int t = threads[i];
-                    ThreadPool pool = pools[i];
-                    progress("weights: f32 Gemm " + m + "x" + k + "x" + n + ", " + t + " thread(s)");
-                    out.put("weights_n" + m + "_gemm_f32_t" + t + "_gflops",
-                            2.0 * m * n * k / time(() -> Gemm.gemm(pool, false, true, m, n, k, x, 0, k, wf, 0, k, yRef, 0, n, false)) / 1e9);
+                int n = WEIGHT_GEMM, k = WEIGHT_GEMM, maxM = java.util.Arrays.stream(rowsOfX).max().orElse(1);
+                float[] x = random(maxM * k, 6), y = new float[maxM * n];
+                float[] wf = random(n * k, 7), yRef = new float[maxM * n];
+                for (int m : rowsOfX) {
+                    for (int i = 0; i < threads.length; i++) {
+                        int t = threads[i];
+                        ThreadPool pool = pools[i];
+                        progress("weights: f32 Gemm " + m + "x" + k + "x" + n + ", " + t + " thread(s)");
+                        out.put("weights_n" + m + "_gemm_f32_t" + t + "_gflops",
+                                2.0 * m * n * k / time(() -> Gemm.gemm(pool, false, true, m, n, k, x, 0, k, wf, 0, k, yRef, 0, n, false)) / 1e9);
+                    }
                 }
-                // every type's decoder and both tile shapes compiled before anything is timed
+                // every type's decoder and all three paths (fused, tiles, packed) compiled before anything is timed
                 progress("weights: JIT warm-up");
-                float[] wx = random(16 * 1024, 10), wy = new float[16 * 512];
+                float[] wx = random(64 * 1024, 10), wy = new float[64 * 512];
                 for (QuantType type : WEIGHT_TYPES) {
                     WeightTensor small = replicatedWeights(type, 512, 1024, arena);
                     long end = System.nanoTime() + (long) (2 * warmSeconds * 1e9 / WEIGHT_TYPES.length);
                     while (System.nanoTime() < end) {
                         WeightMatmul.multiply(pools[0], small, wx, 0, 1, wy, 0, false);
                         WeightMatmul.multiply(pools[0], small, wx, 0, 16, wy, 0, false);
+                        WeightMatmul.multiply(pools[0], small, wx, 0, 64, wy, 0, false);
                     }
                 }
                 for (QuantType type : WEIGHT_TYPES) {
@@ -226,10 +239,12 @@ public final class BenchKernelsCommand implements Callable<Integer> {
                         progress(key + " matvec, " + t + " thread(s)");
                         out.put(key + "_matvec_t" + t + "_gbps", mv.data().byteSize()
                                 / time(() -> WeightMatmul.multiply(pool, mv, xv, 0, 1, yv, 0, false)) / 1e9);
-                        progress(key + " n=" + m + ", " + t + " thread(s)");
-                        double gf = 2.0 * m * n * k / time(() -> WeightMatmul.multiply(pool, sq, x, 0, m, y, 0, false)) / 1e9;
-                        out.put(key + "_n" + m + "_t" + t + "_gflops", gf);
-                        out.put(key + "_n" + m + "_t" + t + "_vs_gemm_f32", gf / (Double) out.get("weights_n" + m + "_gemm_f32_t" + t + "_gflops"));
+                        for (int m : rowsOfX) {
+                            progress(key + " n=" + m + ", " + t + " thread(s)");
+                            double gf = 2.0 * m * n * k / time(() -> WeightMatmul.multiply(pool, sq, x, 0, m, y, 0, false)) / 1e9;
+                            out.put(key + "_n" + m + "_t" + t + "_gflops", gf);
+                            out.put(key + "_n" + m + "_t" + t + "_vs_gemm_f32", gf / (Double) out.get("weights_n" + m + "_gemm_f32_t" + t + "_gflops"));
+                        }
                     }
                 }
             }
@@ -340,18 +355,24 @@ public final class BenchKernelsCommand implements Callable<Integer> {
     private void printWeights(Map<String, Object> r) {
         if (noWeights) return;
         System.out.println();
-        System.out.printf(Locale.ROOT, "stored weights: matvec (1,%d,%d) GB/s of stored bytes; y[%d,%d] = x·Wᵀ with K=%d GFLOP/s%n",
-                WEIGHT_MATVEC, WEIGHT_MATVEC, WEIGHT_GEMM_M, WEIGHT_GEMM, WEIGHT_GEMM);
-        System.out.printf(Locale.ROOT, "%-8s %3s %12s %9s %12s %12s%n", "type", "thr", "matvec GB/s", "vs bw", "n=256 GF/s", "vs f32 Gemm");
+        System.out.printf(Locale.ROOT, "stored weights: matvec (1,%d,%d) GB/s of stored bytes; y[n,%d] = x·Wᵀ with K=%d GFLOP/s%n",
+                WEIGHT_MATVEC, WEIGHT_MATVEC, WEIGHT_GEMM, WEIGHT_GEMM);
+        StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-8s %3s %12s %9s", "type", "thr", "matvec GB/s", "vs bw"));
+        for (int m : rowsOfX) head.append(String.format(Locale.ROOT, " %12s %12s", "n=" + m + " GF/s", "vs f32 Gemm"));
+        System.out.println(head);
         for (int t : threads) {
-            System.out.printf(Locale.ROOT, "%-8s %3d %12s %9s %12s %12s%n", "(Gemm)", t, "", "",
-                    fmt(r.get("weights_n" + WEIGHT_GEMM_M + "_gemm_f32_t" + t + "_gflops"), "%.1f"), "1.00x");
+            StringBuilder gemm = new StringBuilder(String.format(Locale.ROOT, "%-8s %3d %12s %9s", "(Gemm)", t, "", ""));
+            for (int m : rowsOfX) gemm.append(String.format(Locale.ROOT, " %12s %12s", fmt(r.get("weights_n" + m + "_gemm_f32_t" + t + "_gflops"), "%.1f"), "1.00x"));
+            System.out.println(gemm);
             for (QuantType type : WEIGHT_TYPES) {
                 String key = "weights_" + type.name().toLowerCase(Locale.ROOT);
-                System.out.printf(Locale.ROOT, "%-8s %3d %12s %9s %12s %12s%n", type, t,
-                        fmt(r.get(key + "_matvec_t" + t + "_gbps"), "%.1f"), fmt(r.get(key + "_matvec_t" + t + "_vs_bandwidth"), "%.2fx"),
-                        fmt(r.get(key + "_n" + WEIGHT_GEMM_M + "_t" + t + "_gflops"), "%.1f"),
-                        fmt(r.get(key + "_n" + WEIGHT_GEMM_M + "_t" + t + "_vs_gemm_f32"), "%.2fx"));
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-8s %3d %12s %9s", type, t,
+                        fmt(r.get(key + "_matvec_t" + t + "_gbps"), "%.1f"), fmt(r.get(key + "_matvec_t" + t + "_vs_bandwidth"), "%.2fx")));
+                for (int m : rowsOfX) {
+                    line.append(String.format(Locale.ROOT, " %12s %12s", fmt(r.get(key + "_n" + m + "_t" + t + "_gflops"), "%.1f"),
+                            fmt(r.get(key + "_n" + m + "_t" + t + "_vs_gemm_f32"), "%.2fx")));
+                }
+                System.out.println(line);
             }
         }
         System.out.println("(weights: 64 random rows quantised, repeated to fill the matrix; off-heap like a mapped file)");

@@ -50,18 +50,20 @@ public final class WeightMatmul {
     /** Fewer rows of x than this take the fused path ({@link RowDots}): below it decoding once per row of x is cheaper than a buffer. */
     private static final int FUSED_MAX_N = 4;
     /**
-     * From this many rows of x on, {@link Gemm}'s packed path: measured (4096², 2 threads, F32, Q8_0,
-     * Q4_K, Q6_K) it ran at 0.5–0.8× the 4×4 tiles for n = 4…16 (packing costs what it saves), 0.94–1.07×
-     * at 32, 1.1–1.3× at 48 and 1.5–1.9× at 256.
+     * From this many rows of x on, {@link Gemm}'s packed path: measured (4096², 2 threads) it ran at
+     * 0.5–1.1× the 4×4 tiles for n = 4…16 (packing costs about what it saves), 0.94–1.5× at 32,
+     * 1.1–1.9× at 48 and 1.5–2.4× at 256. The system property {@code jdlm.weightGemmMinRows} moves
+     * it, to compare the paths ({@code ./jdlm bench kernels --weights-only --rows-of-x ...}).
      */
-    private static final int GEMM_MIN_N = 32;
+    private static final int GEMM_MIN_N = Math.max(FUSED_MAX_N, Integer.getInteger("jdlm.weightGemmMinRows", 32));
     /** Below this many multiply-adds one thread beats handing work to the pool. */
     private static final long PARALLEL_MACS = 1L << 18;
 
     /** Per-thread scratch, reused across calls: decoded weights, parked accumulators, decoded tails, fused row sums. */
     private static final class Scratch {
         final float[] w = new float[RW * KC_FEW];
-        final float[] acc = new float[GEMM_MIN_N * RW * L];
+        /** Parked accumulators, RW vectors per row of x, grown to the most rows of x seen below GEMM_MIN_N. */
+        float[] acc = new float[0];
         final float[] tail = new float[RW * L];
         final float[] sums = new float[4];
         /** Block factors for {@link RowDots}, grown to the widest rows seen. */
@@ -164,6 +166,7 @@ public final class WeightMatmul {
         QuantType type = w.type();
         long rowBytes = w.rowBytes();
         int kv = cols - cols % L; // whole vectors; only the float types can have a tail
+        if (s.acc.length < n * RW * L) s.acc = new float[n * RW * L];
         float[] wb = s.w, acc = s.acc, tail = s.tail;
         MemorySegment data = w.data();
         long base = r0 * rowBytes;

@@ -51,8 +51,8 @@ public final class WeightMatmul {
     private static final int FUSED_MAX_N = 4;
     /**
      * From this many rows of x on, {@link Gemm}'s packed path: measured (4096², 2 threads) it ran at
-     * 0.5–1.1× the 4×4 tiles for n = 4…16 (packing costs about what it saves), 0.94–1.5× at 32,
-     * 1.1–1.9× at 48 and 1.5–2.4× at 256. The system property {@code jdlm.weightGemmMinRows} moves
+     * 0.5–0.7× the 4×4 tiles for n = 4, 0.75–1.1× at 16 (packing costs about what it saves),
+     * 0.84–1.5× at 32, 1.1–1.9× at 48 and 1.5–2.4× at 256. The system property {@code jdlm.weightGemmMinRows} moves
      * it, to compare the paths ({@code ./jdlm bench kernels --weights-only --rows-of-x ...}).
      */
     private static final int GEMM_MIN_N = Math.max(FUSED_MAX_N, Integer.getInteger("jdlm.weightGemmMinRows", 32));

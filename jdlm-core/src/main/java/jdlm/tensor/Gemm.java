@@ -118,7 +118,7 @@ public final class Gemm {
             return;
         }
         long macs = (long) m * n * k;
-        ThreadPool par = macs >= PARALLEL_MACS && pool.threads() > 1 ? pool : null;
+        ThreadPool par = parallel(pool, macs);
         if (m == 1) { // one row of op(A) against op(B): AR decode's matrix-vector product
             float[] x = a;
             int xOff = aOff;
@@ -161,9 +161,14 @@ public final class Gemm {
     static void gemmRows(ThreadPool pool, int m, int n, int k, float[] a, int aOff, int lda, RowSource w,
                          float[] c, int cOff, int ldc, boolean accumulate) {
         if (m <= 0 || n <= 0 || k <= 0) throw new IllegalArgumentException("gemmRows needs m, n, k > 0: " + m + ", " + n + ", " + k);
-        ThreadPool par = (long) m * n * k >= PARALLEL_MACS && pool.threads() > 1 ? pool : null;
+        ThreadPool par = parallel(pool, (long) m * n * k);
         blocked(false, m, n, k, a, aOff, lda, (j0, nc, p0, kc, bp) -> packRows(w, j0, nc, p0, kc, bp),
                 c, cOff, ldc, accumulate, par);
+    }
+
+    /** The pool when a product of this many multiply-adds is worth handing to it, else null (the calling thread). */
+    private static ThreadPool parallel(ThreadPool pool, long macs) {
+        return macs >= PARALLEL_MACS && pool.threads() > 1 ? pool : null;
     }
 
     /** {@code y[M,N] = x[M,K] · W[N,K]ᵀ}, the layout of every weight: the model's forward. */
@@ -299,11 +304,13 @@ public final class Gemm {
 
     /**
      * {@code bp[base + p*NR + j] = b[src + j*ldb + p]} for j in [0, cols), p in [0, kc), zero for
-     * j in [cols, NR): one sliver of a transposed B (rows of W in, interleaved out).
+     * j in [cols, NR): one sliver of a transposed B (rows of W in, interleaved out). A full sliver on
+     * 16 lanes goes 16 rows at a time through the in-register transpose, the rows read as 16
+     * sequential streams.
      */
     private static void packSliverTransposed(float[] b, int src, int ldb, int cols, int kc, float[] bp, int base) {
         if (L == 16 && cols == NR) {
-            packTransposed16(b, src, ldb, kc, bp, base);
+            for (int jb = 0; jb < NR; jb += 16) packTransposed16Group(b, src + jb * ldb, ldb, kc, bp, base + jb);
             return;
         }
         for (int j = 0; j < cols; j++) {
@@ -318,15 +325,9 @@ public final class Gemm {
     }
 
     /**
-     * {@code bp[base + p*NR + j] = b[src + j*ldb + p]} for j in [0, NR), p in [0, kc): one full sliver of
-     * a transposed B, 16×16 blocks at a time transposed in registers. Rows of W are read as 16
-     * sequential streams. AVX-512 only (16 lanes).
+     * 16 rows of b from {@code row}, kc long, into columns [d, d+16) of a sliver ({@code bp[d + p*NR + j]}),
+     * 16×16 blocks at a time transposed in registers. AVX-512 only (16 lanes).
      */
-    private static void packTransposed16(float[] b, int src, int ldb, int kc, float[] bp, int base) {
-        for (int jb = 0; jb < NR; jb += 16) packTransposed16Group(b, src + jb * ldb, ldb, kc, bp, base + jb);
-    }
-
-    /** 16 rows of b from {@code row}, kc long, into columns [d, d+16) of a sliver ({@code bp[d + p*NR + j]}). */
     private static void packTransposed16Group(float[] b, int row, int ldb, int kc, float[] bp, int d) {
         int pv = kc & ~15;
         for (int p = 0; p < pv; p += 16) transpose16(b, row + p, ldb, bp, d + p * NR);

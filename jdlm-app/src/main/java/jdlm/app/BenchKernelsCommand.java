@@ -74,8 +74,12 @@ public final class BenchKernelsCommand implements Callable<Integer> {
     /** Stored-weight types in the order the table lists them. */
     private static final QuantType[] WEIGHT_TYPES = {QuantType.F32, QuantType.BF16, QuantType.F16, QuantType.Q8_0,
             QuantType.Q4_0, QuantType.Q4_K, QuantType.Q6_K};
-    /** Stored-weight matrix-vector size: even Q4_0 (36 MiB) is past the 32 MiB L3. */
-    private static final int WEIGHT_MATVEC = 8192;
+    /**
+     * Stored-weight matrix-vector shapes {rows, cols}, each past the 32 MiB L3 in every type (Q4_0:
+     * 72 and 54 MiB): narrow rows of 4096 (the width of LLaDA-8B's attention, FFN gate/up and output
+     * head, whose x fits L1) and wide rows of 12288 (its FFN down projection).
+     */
+    private static final int[][] WEIGHT_MATVECS = {{32768, 4096}, {8192, 12288}};
     /** Stored-weight product y[M,N] = x[M,K]·Wᵀ at N = K = this, M from --rows-of-x. */
     private static final int WEIGHT_GEMM = 4096;
     private static volatile double sink;
@@ -216,34 +220,43 @@ public final class BenchKernelsCommand implements Callable<Integer> {
                                 2.0 * m * n * k / time(() -> Gemm.gemm(pool, false, true, m, n, k, x, 0, k, wf, 0, k, yRef, 0, n, false)) / 1e9);
                     }
                 }
-                // every type's decoder and all three paths (fused, tiles, packed) compiled before anything is timed
+                // every type's decoder and all three paths (fused, tiles, packed), on narrow and wide rows, compiled before anything is timed
                 progress("weights: JIT warm-up");
                 float[] wx = random(64 * 1024, 10), wy = new float[64 * 512];
                 for (QuantType type : WEIGHT_TYPES) {
-                    WeightTensor small = replicatedWeights(type, 512, 1024, arena);
+                    WeightTensor small = replicatedWeights(type, 512, 1024, arena), wide = replicatedWeights(type, 64, 8192, arena);
                     long end = System.nanoTime() + (long) (2 * warmSeconds * 1e9 / WEIGHT_TYPES.length);
                     while (System.nanoTime() < end) {
                         WeightMatmul.multiply(pools[0], small, wx, 0, 1, wy, 0, false);
+                        WeightMatmul.multiply(pools[0], wide, wx, 0, 1, wy, 0, false);
                         WeightMatmul.multiply(pools[0], small, wx, 0, 16, wy, 0, false);
                         WeightMatmul.multiply(pools[0], small, wx, 0, 64, wy, 0, false);
                     }
                 }
                 for (QuantType type : WEIGHT_TYPES) {
-                    WeightTensor mv = replicatedWeights(type, WEIGHT_MATVEC, WEIGHT_MATVEC, arena);
-                    WeightTensor sq = replicatedWeights(type, n, k, arena);
-                    float[] xv = random(WEIGHT_MATVEC, 8), yv = new float[WEIGHT_MATVEC];
-                    String key = "weights_" + type.name().toLowerCase(Locale.ROOT);
-                    for (int i = 0; i < threads.length; i++) {
-                        int t = threads[i];
-                        ThreadPool pool = pools[i];
-                        progress(key + " matvec, " + t + " thread(s)");
-                        out.put(key + "_matvec_t" + t + "_gbps", mv.data().byteSize()
-                                / time(() -> WeightMatmul.multiply(pool, mv, xv, 0, 1, yv, 0, false)) / 1e9);
-                        for (int m : rowsOfX) {
-                            progress(key + " n=" + m + ", " + t + " thread(s)");
-                            double gf = 2.0 * m * n * k / time(() -> WeightMatmul.multiply(pool, sq, x, 0, m, y, 0, false)) / 1e9;
-                            out.put(key + "_n" + m + "_t" + t + "_gflops", gf);
-                            out.put(key + "_n" + m + "_t" + t + "_vs_gemm_f32", gf / (Double) out.get("weights_n" + m + "_gemm_f32_t" + t + "_gflops"));
+                    try (Arena typeArena = Arena.ofShared()) { // up to 0.9 GiB of F32 matrices, freed per type
+                        WeightTensor sq = replicatedWeights(type, n, k, typeArena);
+                        String key = "weights_" + type.name().toLowerCase(Locale.ROOT);
+                        for (int[] shape : WEIGHT_MATVECS) {
+                            WeightTensor mv = replicatedWeights(type, shape[0], shape[1], typeArena);
+                            float[] xv = random(shape[1], 8), yv = new float[shape[0]];
+                            for (int i = 0; i < threads.length; i++) {
+                                int t = threads[i];
+                                ThreadPool pool = pools[i];
+                                progress(key + " matvec " + shape[0] + "x" + shape[1] + ", " + t + " thread(s)");
+                                out.put(key + "_matvec_" + shape[0] + "x" + shape[1] + "_t" + t + "_gbps", mv.data().byteSize()
+                                        / time(() -> WeightMatmul.multiply(pool, mv, xv, 0, 1, yv, 0, false)) / 1e9);
+                            }
+                        }
+                        for (int i = 0; i < threads.length; i++) {
+                            int t = threads[i];
+                            ThreadPool pool = pools[i];
+                            for (int m : rowsOfX) {
+                                progress(key + " n=" + m + ", " + t + " thread(s)");
+                                double gf = 2.0 * m * n * k / time(() -> WeightMatmul.multiply(pool, sq, x, 0, m, y, 0, false)) / 1e9;
+                                out.put(key + "_n" + m + "_t" + t + "_gflops", gf);
+                                out.put(key + "_n" + m + "_t" + t + "_vs_gemm_f32", gf / (Double) out.get("weights_n" + m + "_gemm_f32_t" + t + "_gflops"));
+                            }
                         }
                     }
                 }
@@ -284,8 +297,10 @@ public final class BenchKernelsCommand implements Callable<Integer> {
             String key = "matvec_" + MATVEC + "_t" + t;
             if (out.get(key + "_gbps") instanceof Double d) out.put(key + "_vs_bandwidth", d / bw[i]);
             for (QuantType type : WEIGHT_TYPES) {
-                String wk = "weights_" + type.name().toLowerCase(Locale.ROOT) + "_matvec_t" + t;
-                if (out.get(wk + "_gbps") instanceof Double d) out.put(wk + "_vs_bandwidth", d / bw[i]);
+                for (int[] shape : WEIGHT_MATVECS) {
+                    String wk = "weights_" + type.name().toLowerCase(Locale.ROOT) + "_matvec_" + shape[0] + "x" + shape[1] + "_t" + t;
+                    if (out.get(wk + "_gbps") instanceof Double d) out.put(wk + "_vs_bandwidth", d / bw[i]);
+                }
             }
         }
         int shared = ThreadPool.shared().threads();
@@ -355,19 +370,24 @@ public final class BenchKernelsCommand implements Callable<Integer> {
     private void printWeights(Map<String, Object> r) {
         if (noWeights) return;
         System.out.println();
-        System.out.printf(Locale.ROOT, "stored weights: matvec (1,%d,%d) GB/s of stored bytes; y[n,%d] = x·Wᵀ with K=%d GFLOP/s%n",
-                WEIGHT_MATVEC, WEIGHT_MATVEC, WEIGHT_GEMM, WEIGHT_GEMM);
-        StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-8s %3s %12s %9s", "type", "thr", "matvec GB/s", "vs bw"));
+        System.out.printf(Locale.ROOT, "stored weights: matvec over rows x cols, GB/s of stored bytes; y[n,%d] = x·Wᵀ with K=%d GFLOP/s%n",
+                WEIGHT_GEMM, WEIGHT_GEMM);
+        StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-8s %3s", "type", "thr"));
+        for (int[] shape : WEIGHT_MATVECS) head.append(String.format(Locale.ROOT, " %11s %6s", shape[0] + "x" + shape[1], "vs bw"));
         for (int m : rowsOfX) head.append(String.format(Locale.ROOT, " %12s %12s", "n=" + m + " GF/s", "vs f32 Gemm"));
         System.out.println(head);
         for (int t : threads) {
-            StringBuilder gemm = new StringBuilder(String.format(Locale.ROOT, "%-8s %3d %12s %9s", "(Gemm)", t, "", ""));
+            StringBuilder gemm = new StringBuilder(String.format(Locale.ROOT, "%-8s %3d", "(Gemm)", t));
+            for (int[] shape : WEIGHT_MATVECS) gemm.append(String.format(Locale.ROOT, " %11s %6s", "", ""));
             for (int m : rowsOfX) gemm.append(String.format(Locale.ROOT, " %12s %12s", fmt(r.get("weights_n" + m + "_gemm_f32_t" + t + "_gflops"), "%.1f"), "1.00x"));
             System.out.println(gemm);
             for (QuantType type : WEIGHT_TYPES) {
                 String key = "weights_" + type.name().toLowerCase(Locale.ROOT);
-                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-8s %3d %12s %9s", type, t,
-                        fmt(r.get(key + "_matvec_t" + t + "_gbps"), "%.1f"), fmt(r.get(key + "_matvec_t" + t + "_vs_bandwidth"), "%.2fx")));
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-8s %3d", type, t));
+                for (int[] shape : WEIGHT_MATVECS) {
+                    String mk = key + "_matvec_" + shape[0] + "x" + shape[1] + "_t" + t;
+                    line.append(String.format(Locale.ROOT, " %11s %6s", fmt(r.get(mk + "_gbps"), "%.1f"), fmt(r.get(mk + "_vs_bandwidth"), "%.2fx")));
+                }
                 for (int m : rowsOfX) {
                     line.append(String.format(Locale.ROOT, " %12s %12s", fmt(r.get(key + "_n" + m + "_t" + t + "_gflops"), "%.1f"),
                             fmt(r.get(key + "_n" + m + "_t" + t + "_vs_gemm_f32"), "%.2fx")));

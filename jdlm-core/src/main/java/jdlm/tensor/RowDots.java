@@ -12,15 +12,25 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Four stored rows of a {@link QuantType} dotted with one row of floats, each vector of weights
- * decoded in registers and multiplied at once, with no buffer in between: the matrix-vector
- * product, which reads every stored byte once and so should run at the memory's read bandwidth.
- * The four rows share each load of x and keep four independent FMA chains in flight.
+ * Stored rows of a {@link QuantType} dotted with a row of floats, each vector of weights decoded in
+ * registers and multiplied at once, with no buffer in between: the matrix-vector product, which
+ * reads every stored byte once and so should run at the memory's read bandwidth.
  *
- * <p>Same bits as the tiled path of {@link WeightMatmul}: the weights decode to the same floats as
- * {@link RowDecoder}'s (the layouts are documented there), and each row's sum is one FMA chain over
- * its columns' vectors in column order, a {@link LaneSum}, then the columns past the last whole
- * vector one by one.
+ * <p>Quantised rows go one at a time ({@link #dot}), so that a thread's rows are one sequential
+ * stream of bytes. Measured (Q8_0, rows out of cache, one thread, harnesses over 16384–65536 rows of
+ * 4096 columns): four rows read side by side, sharing each load of x, ran at 11 GB/s where the same
+ * work one row after the other ran at 19–20, although in cache the four rows were faster (29
+ * against 25 GB/s): four short streams, each a row of a few KiB, keep the hardware prefetchers
+ * starting over. Within a row the kernels keep four FMA chains (two for Q4_K) and read two GGML
+ * blocks per iteration; one block per iteration (34 bytes) ran at half the speed out of cache for
+ * the same instructions. But one row at a time loads x once per row, so wide quantised rows, whose
+ * x no longer stays in L1, go four at a time ({@link #dot4}, {@link #ROW_STREAM_MAX_COLS}), as do
+ * the float types, which already read at about the bandwidth that way.
+ *
+ * <p>Bits: one row at a time, each row's sum is its chains combined in a fixed order and a
+ * {@link LaneSum}: the same for every thread count and every row of x, but not the tiled path's
+ * single chain (they agree to rounding); four at a time, the tiled path's bits. The weights decode
+ * to exactly {@link RowDecoder}'s floats (the layouts are documented there).
  *
  * <p>Why the kernels are written this way: each MemorySegment and Vector API call expands to hundreds
  * of C2 nodes. Past a node cutoff C2 stops inlining ordinary methods, and a vector returned from a
@@ -28,7 +38,7 @@ import jdk.incubator.vector.VectorSpecies;
  * of ours, only JDK methods marked {@code @ForceInline}, whose inlining is deferred instead. Past a
  * larger budget even those deferred Vector API calls are left un-intrinsified: measured, kernels of
  * up to about 25 such calls in their source compiled well, those of 30 or more ran 3–100 times
- * slower (and could slow kernels compiled after them). Hence Q4_0 works on two rows at a time.
+ * slower (and could slow kernels compiled after them). Hence the loop over halves in Q4_K.
  * Also: {@code IntVector.convert(I2F, 0)} derives its result species at run time and is never
  * intrinsified; {@code convertShape} with a constant species is. A shift by a count that varies in
  * the loop ({@code lanewise(LSHR, n)}) was not intrinsified either; masks that vary are, hence the
@@ -55,7 +65,7 @@ final class RowDots {
     private static final VectorOperators.Binary LSHL = VectorOperators.LSHL, LSHR = VectorOperators.LSHR;
 
     /**
-     * Whether {@link #dot4} handles this type here: F32 and BF16, and Q8_0, Q4_0 and Q4_K with
+     * Whether {@link #dot} or {@link #dot4} handles this type here: F32 and BF16, and Q8_0, Q4_0 and Q4_K with
      * 16-lane vectors (they decode 16 bytes into 16 floats). Not the others: F16's kernel, with its
      * infinities and NaNs, came out past C2's node budget (see the class comment); a fused Q6_K
      * kernel (two rows, 6-bit values put together from two loads) ran at 0.7× the tiled path.
@@ -65,29 +75,60 @@ final class RowDots {
                 || ((type == QuantType.Q8_0 || type == QuantType.Q4_0 || type == QuantType.Q4_K) && L == 16);
     }
 
-    /** Floats of scratch {@link #dot4} needs for rows of this many columns. */
+    /**
+     * Quantised rows at most this wide go one at a time; wider ones four at a time, as the float
+     * types. One row at a time loads x once per row, which costs where x no longer stays in L1.
+     * Measured ({@code bench kernels --weights-only}, two runs each, 2 threads): one row at a time
+     * with 4096 columns Q8_0 22–28 GB/s against 20–26, Q4_0 14–17 against 10–12, Q4_K 8–12 against
+     * 7–8; with 12288 columns Q8_0 14–16 against 24–25 (Q4_0 and Q4_K about even).
+     */
+    static final int ROW_STREAM_MAX_COLS = 4096;
+
+    /** Whether these rows go one at a time ({@link #dot}) rather than four at a time ({@link #dot4}). */
+    static boolean oneAtATime(QuantType type, int cols) {
+        return type != QuantType.F32 && type != QuantType.BF16 && cols <= ROW_STREAM_MAX_COLS;
+    }
+
+    /** Floats of scratch {@link #dot} and {@link #dot4} need for rows of this many columns. */
     static int scratchFloats(int cols) {
         return 64 * (cols / 256);
     }
 
     /**
+     * The stored row of a quantised type at byte {@code row} of seg dotted with
+     * {@code x[xOff, xOff + cols)}; scratch holds at least {@link #scratchFloats} floats.
+     */
+    static float dot(QuantType type, MemorySegment seg, long row, int cols, float[] x, int xOff, float[] scratch) {
+        return switch (type) {
+            case Q8_0 -> q8_0(seg, row, cols / 32, x, xOff);
+            case Q4_0 -> q4_0(seg, row, cols / 32, x, xOff);
+            case Q4_K -> {
+                for (int b = 0; b < cols / 256; b++) q4_KFactors(seg, row + 144L * b, scratch, 16 * b);
+                yield q4_K(seg, row, cols / 256, x, xOff, scratch);
+            }
+            default -> throw new IllegalArgumentException(type + " rows go four at a time (see oneAtATime)");
+        };
+    }
+
+    /**
      * {@code sums[i] = row_i · x[xOff, xOff + cols)} for the four stored rows that start at bytes
-     * b0..b3 of seg (repeat a row to use fewer); scratch holds at least {@link #scratchFloats} floats.
+     * b0..b3 of seg (repeat a row to use fewer), each one FMA chain over its vectors in column order,
+     * a LaneSum, then the tail one by one: the tiled path's bits. Scratch holds at least
+     * {@link #scratchFloats} floats.
      */
     static void dot4(QuantType type, MemorySegment seg, long b0, long b1, long b2, long b3, int cols,
                      float[] x, int xOff, float[] sums, float[] scratch) {
         int kv = cols - cols % L; // whole vectors; only the float types can have a tail
         switch (type) {
-            case F32 -> f32(seg, b0, b1, b2, b3, kv, x, xOff, sums);
-            case BF16 -> bf16(seg, b0, b1, b2, b3, kv, x, xOff, sums);
-            case Q8_0 -> q8_0(seg, b0, b1, b2, b3, cols / 32, x, xOff, sums);
-            case Q4_0 -> {
-                q4_0(seg, b0, b1, cols / 32, x, xOff, sums, 0);
-                q4_0(seg, b2, b3, cols / 32, x, xOff, sums, 2);
+            case F32 -> f32x4(seg, b0, b1, b2, b3, kv, x, xOff, sums);
+            case BF16 -> bf16x4(seg, b0, b1, b2, b3, kv, x, xOff, sums);
+            case Q8_0 -> q8_0x4(seg, b0, b1, b2, b3, cols / 32, x, xOff, sums);
+            case Q4_0 -> { // one call site, so that C2 never inlines the kernel twice
+                for (int at = 0; at < 4; at += 2) q4_0x2(seg, at == 0 ? b0 : b2, at == 0 ? b1 : b3, cols / 32, x, xOff, sums, at);
             }
             case Q4_K -> {
-                q4_KFactors(seg, b0, b1, b2, b3, cols / 256, scratch);
-                q4_K(seg, b0, b1, b2, b3, cols / 256, x, xOff, sums, scratch);
+                q4_KFactorsx4(seg, b0, b1, b2, b3, cols / 256, scratch);
+                q4_Kx4(seg, b0, b1, b2, b3, cols / 256, x, xOff, sums, scratch);
             }
             default -> throw new IllegalArgumentException(type + " rows are not fused (see supports)");
         }
@@ -110,94 +151,61 @@ final class RowDots {
         };
     }
 
-    private static void f32(MemorySegment seg, long b0, long b1, long b2, long b3, int kv, float[] x, int xOff, float[] sums) {
+    /**
+     * Per block: f16 d, then 32 signed bytes q, {@code w = d·q} (exact), 16 at a time; two blocks per
+     * iteration, one chain per half block, an odd last block into the first two chains.
+     */
+    private static float q8_0(MemorySegment seg, long row, int blocks, float[] x, int xOff) {
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-        for (int p = 0; p < kv; p += L) {
-            FloatVector xv = FloatVector.fromArray(S, x, xOff + p);
-            long o = 4L * p;
-            a0 = FloatVector.fromMemorySegment(S, seg, b0 + o, LE).fma(xv, a0);
-            a1 = FloatVector.fromMemorySegment(S, seg, b1 + o, LE).fma(xv, a1);
-            a2 = FloatVector.fromMemorySegment(S, seg, b2 + o, LE).fma(xv, a2);
-            a3 = FloatVector.fromMemorySegment(S, seg, b3 + o, LE).fma(xv, a3);
+        int b = 0;
+        for (; b + 2 <= blocks; b += 2) {
+            long o = row + 34L * b;
+            int xo = xOff + 32 * b;
+            FloatVector d0 = FloatVector.broadcast(S, Float.float16ToFloat(seg.get(RowDecoder.I16, o)));
+            FloatVector d1 = FloatVector.broadcast(S, Float.float16ToFloat(seg.get(RowDecoder.I16, o + 34)));
+            a0 = ((FloatVector) ByteVector.fromMemorySegment(B16, seg, o + 2, LE).convertShape(B2F, S, 0)).mul(d0).fma(FloatVector.fromArray(S, x, xo), a0);
+            a1 = ((FloatVector) ByteVector.fromMemorySegment(B16, seg, o + 18, LE).convertShape(B2F, S, 0)).mul(d0).fma(FloatVector.fromArray(S, x, xo + 16), a1);
+            a2 = ((FloatVector) ByteVector.fromMemorySegment(B16, seg, o + 36, LE).convertShape(B2F, S, 0)).mul(d1).fma(FloatVector.fromArray(S, x, xo + 32), a2);
+            a3 = ((FloatVector) ByteVector.fromMemorySegment(B16, seg, o + 52, LE).convertShape(B2F, S, 0)).mul(d1).fma(FloatVector.fromArray(S, x, xo + 48), a3);
         }
-        laneSums(sums, a0, a1, a2, a3);
-    }
-
-    /** A bfloat16 is the top half of a float's bits. */
-    private static void bf16(MemorySegment seg, long b0, long b1, long b2, long b3, int kv, float[] x, int xOff, float[] sums) {
-        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-        for (int p = 0; p < kv; p += L) {
-            FloatVector xv = FloatVector.fromArray(S, x, xOff + p);
-            long o = 2L * p;
-            a0 = ((IntVector) ShortVector.fromMemorySegment(H, seg, b0 + o, LE).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(LSHL, 16).reinterpretAsFloats().fma(xv, a0);
-            a1 = ((IntVector) ShortVector.fromMemorySegment(H, seg, b1 + o, LE).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(LSHL, 16).reinterpretAsFloats().fma(xv, a1);
-            a2 = ((IntVector) ShortVector.fromMemorySegment(H, seg, b2 + o, LE).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(LSHL, 16).reinterpretAsFloats().fma(xv, a2);
-            a3 = ((IntVector) ShortVector.fromMemorySegment(H, seg, b3 + o, LE).convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(LSHL, 16).reinterpretAsFloats().fma(xv, a3);
+        if (b < blocks) {
+            long o = row + 34L * b;
+            int xo = xOff + 32 * b;
+            FloatVector d0 = FloatVector.broadcast(S, Float.float16ToFloat(seg.get(RowDecoder.I16, o)));
+            a0 = ((FloatVector) ByteVector.fromMemorySegment(B16, seg, o + 2, LE).convertShape(B2F, S, 0)).mul(d0).fma(FloatVector.fromArray(S, x, xo), a0);
+            a1 = ((FloatVector) ByteVector.fromMemorySegment(B16, seg, o + 18, LE).convertShape(B2F, S, 0)).mul(d0).fma(FloatVector.fromArray(S, x, xo + 16), a1);
         }
-        laneSums(sums, a0, a1, a2, a3);
-    }
-
-    /** Per block: f16 d, then 32 signed bytes q, {@code w = d·q} (exact), 16 at a time. */
-    private static void q8_0(MemorySegment seg, long b0, long b1, long b2, long b3, int blocks, float[] x, int xOff, float[] sums) {
-        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-        for (int b = 0; b < blocks; b++) {
-            long o = 34L * b;
-            float d0 = Float.float16ToFloat(seg.get(RowDecoder.I16, b0 + o)), d1 = Float.float16ToFloat(seg.get(RowDecoder.I16, b1 + o));
-            float d2 = Float.float16ToFloat(seg.get(RowDecoder.I16, b2 + o)), d3 = Float.float16ToFloat(seg.get(RowDecoder.I16, b3 + o));
-            for (int u = 0; u < 32; u += 16) {
-                FloatVector xv = FloatVector.fromArray(S, x, xOff + 32 * b + u);
-                long q = o + 2 + u;
-                a0 = ((FloatVector) ByteVector.fromMemorySegment(B16, seg, b0 + q, LE).convertShape(B2F, S, 0)).mul(d0).fma(xv, a0);
-                a1 = ((FloatVector) ByteVector.fromMemorySegment(B16, seg, b1 + q, LE).convertShape(B2F, S, 0)).mul(d1).fma(xv, a1);
-                a2 = ((FloatVector) ByteVector.fromMemorySegment(B16, seg, b2 + q, LE).convertShape(B2F, S, 0)).mul(d2).fma(xv, a2);
-                a3 = ((FloatVector) ByteVector.fromMemorySegment(B16, seg, b3 + q, LE).convertShape(B2F, S, 0)).mul(d3).fma(xv, a3);
-            }
-        }
-        laneSums(sums, a0, a1, a2, a3);
+        return LaneSum.of(a0.add(a1).add(a2.add(a3)));
     }
 
     /**
-     * Two rows (sums[at], sums[at + 1]); per block: f16 d, then 16 bytes whose low nibbles are
-     * elements 0..15 and high nibbles 16..31, {@code w = (nibble − 8)·d}. A high nibble is read in
-     * place (16·nibble, with factor d/16), and {@code fma(q, d, −8d)} is exact, as RowDecoder's
-     * {@code (q − 8)·d}. Two rows, not four: four made the method too big for C2 (see the class comment).
+     * Per block: f16 d, then 16 bytes whose low nibbles are elements 0..15 and high nibbles 16..31,
+     * {@code w = (nibble − 8)·d}. A high nibble is read in place (16·nibble, with factor d/16), and
+     * {@code fma(q, d, −8d)} is exact, as RowDecoder's {@code (q − 8)·d}. Blocks and chains as {@link #q8_0}.
      */
-    private static void q4_0(MemorySegment seg, long b0, long b1, int blocks, float[] x, int xOff, float[] sums, int at) {
-        FloatVector a0 = FloatVector.zero(S), a1 = a0;
-        for (int b = 0; b < blocks; b++) {
-            long o = 18L * b;
-            float d0 = Float.float16ToFloat(seg.get(RowDecoder.I16, b0 + o)), d1 = Float.float16ToFloat(seg.get(RowDecoder.I16, b1 + o));
-            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B16, seg, b0 + o + 2, LE).convertShape(ZB2I, I, 0);
-            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B16, seg, b1 + o + 2, LE).convertShape(ZB2I, I, 0);
-            for (int h = 0; h < 2; h++) {
-                int mask = h == 0 ? 0x0F : 0xF0;
-                float div = h == 0 ? 1 : 0.0625f;
-                FloatVector xv = FloatVector.fromArray(S, x, xOff + 32 * b + 16 * h);
-                a0 = ((FloatVector) q0.and(mask).convertShape(I2F, S, 0)).fma(d0 * div, -8 * d0).fma(xv, a0);
-                a1 = ((FloatVector) q1.and(mask).convertShape(I2F, S, 0)).fma(d1 * div, -8 * d1).fma(xv, a1);
-            }
+    private static float q4_0(MemorySegment seg, long row, int blocks, float[] x, int xOff) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        int b = 0;
+        for (; b + 2 <= blocks; b += 2) {
+            long o = row + 18L * b;
+            int xo = xOff + 32 * b;
+            float d0 = Float.float16ToFloat(seg.get(RowDecoder.I16, o)), d1 = Float.float16ToFloat(seg.get(RowDecoder.I16, o + 18));
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B16, seg, o + 2, LE).convertShape(ZB2I, I, 0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B16, seg, o + 20, LE).convertShape(ZB2I, I, 0);
+            a0 = ((FloatVector) q0.and(0x0F).convertShape(I2F, S, 0)).fma(d0, -8 * d0).fma(FloatVector.fromArray(S, x, xo), a0);
+            a1 = ((FloatVector) q0.and(0xF0).convertShape(I2F, S, 0)).fma(d0 * 0.0625f, -8 * d0).fma(FloatVector.fromArray(S, x, xo + 16), a1);
+            a2 = ((FloatVector) q1.and(0x0F).convertShape(I2F, S, 0)).fma(d1, -8 * d1).fma(FloatVector.fromArray(S, x, xo + 32), a2);
+            a3 = ((FloatVector) q1.and(0xF0).convertShape(I2F, S, 0)).fma(d1 * 0.0625f, -8 * d1).fma(FloatVector.fromArray(S, x, xo + 48), a3);
         }
-        sums[at] = LaneSum.of(a0);
-        sums[at + 1] = LaneSum.of(a1);
-    }
-
-    /**
-     * The factors of every Q4_K block of the four rows, block b's at {@code f[64b + 16r ..]}:
-     * {@code d·scale_i} then {@code −dmin·min_i} for sub-blocks i = 0..7, computed before the vector
-     * loop so that it calls nothing.
-     */
-    private static void q4_KFactors(MemorySegment seg, long b0, long b1, long b2, long b3, int blocks, float[] f) {
-        for (int b = 0; b < blocks; b++) {
-            long o = 144L * b;
-            q4_KFactors(seg, b0 + o, f, 64 * b);
-            q4_KFactors(seg, b1 + o, f, 64 * b + 16);
-            q4_KFactors(seg, b2 + o, f, 64 * b + 32);
-            q4_KFactors(seg, b3 + o, f, 64 * b + 48);
+        if (b < blocks) {
+            long o = row + 18L * b;
+            int xo = xOff + 32 * b;
+            float d0 = Float.float16ToFloat(seg.get(RowDecoder.I16, o));
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B16, seg, o + 2, LE).convertShape(ZB2I, I, 0);
+            a0 = ((FloatVector) q0.and(0x0F).convertShape(I2F, S, 0)).fma(d0, -8 * d0).fma(FloatVector.fromArray(S, x, xo), a0);
+            a1 = ((FloatVector) q0.and(0xF0).convertShape(I2F, S, 0)).fma(d0 * 0.0625f, -8 * d0).fma(FloatVector.fromArray(S, x, xo + 16), a1);
         }
+        return LaneSum.of(a0.add(a1).add(a2.add(a3)));
     }
 
     /**
@@ -238,12 +246,128 @@ final class RowDots {
     /**
      * Per 256-element block: 4 chunks of 32 bytes after the 16-byte header; chunk c's low nibbles are
      * sub-block 2c, its high nibbles sub-block 2c + 1, {@code w = d·scale·q − dmin·min} (one rounding,
-     * as ggml). Sub-block i is the two 16-byte halves of chunk i / 2 masked to their nibble: 0x0F gives
-     * q, 0xF0 gives 16·q, whose factor {@link #q4_KFactors} divided by 16. Loops rather than copies of
-     * the body keep the kernel inside C2's budget; factors broadcast once per sub-block (read as
-     * {@code fma(float, float)} in the inner loop, the kernel ran half as fast).
+     * as ggml), with the block's factors at {@code f[16b ..]} ({@link #q4_KFactors}). The two 16-byte
+     * halves of a chunk masked to their nibble: 0x0F gives q, 0xF0 gives 16·q, whose factor
+     * q4_KFactors divided by 16. One chain for the low nibbles, one for the high; a loop over the
+     * halves rather than a copy keeps the kernel inside C2's budget; factors broadcast once per chunk
+     * (read as {@code fma(float, float)} in the inner loop, the kernel ran half as fast).
      */
-    private static void q4_K(MemorySegment seg, long b0, long b1, long b2, long b3, int blocks, float[] x, int xOff,
+    private static float q4_K(MemorySegment seg, long row, int blocks, float[] x, int xOff, float[] f) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0;
+        for (int b = 0; b < blocks; b++) {
+            for (int c = 0; c < 4; c++) {
+                int fi = 16 * b + 2 * c;
+                FloatVector dl = FloatVector.broadcast(S, f[fi]), ml = FloatVector.broadcast(S, f[fi + 8]);
+                FloatVector dh = FloatVector.broadcast(S, f[fi + 1]), mh = FloatVector.broadcast(S, f[fi + 9]);
+                for (int h = 0; h < 32; h += 16) {
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B16, seg, row + 144L * b + 16 + 32 * c + h, LE).convertShape(ZB2I, I, 0);
+                    int xo = xOff + 256 * b + 64 * c + h;
+                    a0 = ((FloatVector) q.and(0x0F).convertShape(I2F, S, 0)).fma(dl, ml).fma(FloatVector.fromArray(S, x, xo), a0);
+                    a1 = ((FloatVector) q.and(0xF0).convertShape(I2F, S, 0)).fma(dh, mh).fma(FloatVector.fromArray(S, x, xo + 32), a1);
+                }
+            }
+        }
+        return LaneSum.of(a0.add(a1));
+    }
+
+    // Four rows at a time, sharing each load of x: the float types, and quantised rows wider than
+    // ROW_STREAM_MAX_COLS.
+
+    /** Four float rows, one chain each. */
+    private static void f32x4(MemorySegment seg, long b0, long b1, long b2, long b3, int kv, float[] x, int xOff, float[] sums) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        for (int p = 0; p < kv; p += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xOff + p);
+            long o = 4L * p;
+            a0 = FloatVector.fromMemorySegment(S, seg, b0 + o, LE).fma(xv, a0);
+            a1 = FloatVector.fromMemorySegment(S, seg, b1 + o, LE).fma(xv, a1);
+            a2 = FloatVector.fromMemorySegment(S, seg, b2 + o, LE).fma(xv, a2);
+            a3 = FloatVector.fromMemorySegment(S, seg, b3 + o, LE).fma(xv, a3);
+        }
+        laneSums(sums, a0, a1, a2, a3);
+    }
+
+    /** Four bfloat16 rows, one chain each; a bfloat16 is the top half of a float's bits. */
+    private static void bf16x4(MemorySegment seg, long b0, long b1, long b2, long b3, int kv, float[] x, int xOff, float[] sums) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        for (int p = 0; p < kv; p += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xOff + p);
+            long o = 2L * p;
+            a0 = ((IntVector) ShortVector.fromMemorySegment(H, seg, b0 + o, LE).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(LSHL, 16).reinterpretAsFloats().fma(xv, a0);
+            a1 = ((IntVector) ShortVector.fromMemorySegment(H, seg, b1 + o, LE).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(LSHL, 16).reinterpretAsFloats().fma(xv, a1);
+            a2 = ((IntVector) ShortVector.fromMemorySegment(H, seg, b2 + o, LE).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(LSHL, 16).reinterpretAsFloats().fma(xv, a2);
+            a3 = ((IntVector) ShortVector.fromMemorySegment(H, seg, b3 + o, LE).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(LSHL, 16).reinterpretAsFloats().fma(xv, a3);
+        }
+        laneSums(sums, a0, a1, a2, a3);
+    }
+
+    /** {@link #q8_0} for four rows, one chain per row. */
+    private static void q8_0x4(MemorySegment seg, long b0, long b1, long b2, long b3, int blocks, float[] x, int xOff, float[] sums) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < blocks; b++) {
+            long o = 34L * b;
+            float d0 = Float.float16ToFloat(seg.get(RowDecoder.I16, b0 + o)), d1 = Float.float16ToFloat(seg.get(RowDecoder.I16, b1 + o));
+            float d2 = Float.float16ToFloat(seg.get(RowDecoder.I16, b2 + o)), d3 = Float.float16ToFloat(seg.get(RowDecoder.I16, b3 + o));
+            for (int u = 0; u < 32; u += 16) {
+                FloatVector xv = FloatVector.fromArray(S, x, xOff + 32 * b + u);
+                long q = o + 2 + u;
+                a0 = ((FloatVector) ByteVector.fromMemorySegment(B16, seg, b0 + q, LE).convertShape(B2F, S, 0)).mul(d0).fma(xv, a0);
+                a1 = ((FloatVector) ByteVector.fromMemorySegment(B16, seg, b1 + q, LE).convertShape(B2F, S, 0)).mul(d1).fma(xv, a1);
+                a2 = ((FloatVector) ByteVector.fromMemorySegment(B16, seg, b2 + q, LE).convertShape(B2F, S, 0)).mul(d2).fma(xv, a2);
+                a3 = ((FloatVector) ByteVector.fromMemorySegment(B16, seg, b3 + q, LE).convertShape(B2F, S, 0)).mul(d3).fma(xv, a3);
+            }
+        }
+        laneSums(sums, a0, a1, a2, a3);
+    }
+
+    /**
+     * {@link #q4_0} for two rows (sums[at], sums[at + 1]), one chain per row. Two rows, not four: four
+     * made the method too big for C2 (see the class comment). The halves written out with constant
+     * masks: as a loop over them with the mask chosen per half, a harness (one type per JVM, two
+     * threads) ran this kernel at 2.3–3.0 GB/s where it runs at 12–13.
+     */
+    private static void q4_0x2(MemorySegment seg, long b0, long b1, int blocks, float[] x, int xOff, float[] sums, int at) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0;
+        for (int b = 0; b < blocks; b++) {
+            long o = 18L * b;
+            float d0 = Float.float16ToFloat(seg.get(RowDecoder.I16, b0 + o)), d1 = Float.float16ToFloat(seg.get(RowDecoder.I16, b1 + o));
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B16, seg, b0 + o + 2, LE).convertShape(ZB2I, I, 0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B16, seg, b1 + o + 2, LE).convertShape(ZB2I, I, 0);
+            FloatVector xl = FloatVector.fromArray(S, x, xOff + 32 * b), xh = FloatVector.fromArray(S, x, xOff + 32 * b + 16);
+            a0 = ((FloatVector) q0.and(0x0F).convertShape(I2F, S, 0)).fma(d0, -8 * d0).fma(xl, a0);
+            a1 = ((FloatVector) q1.and(0x0F).convertShape(I2F, S, 0)).fma(d1, -8 * d1).fma(xl, a1);
+            a0 = ((FloatVector) q0.and(0xF0).convertShape(I2F, S, 0)).fma(d0 * 0.0625f, -8 * d0).fma(xh, a0);
+            a1 = ((FloatVector) q1.and(0xF0).convertShape(I2F, S, 0)).fma(d1 * 0.0625f, -8 * d1).fma(xh, a1);
+        }
+        sums[at] = LaneSum.of(a0);
+        sums[at + 1] = LaneSum.of(a1);
+    }
+
+    /**
+     * The factors of every Q4_K block of the four rows, block b's at {@code f[64b + 16r ..]}:
+     * {@code d·scale_i} then {@code −dmin·min_i} for sub-blocks i = 0..7, computed before the vector
+     * loop so that it calls nothing.
+     */
+    private static void q4_KFactorsx4(MemorySegment seg, long b0, long b1, long b2, long b3, int blocks, float[] f) {
+        for (int b = 0; b < blocks; b++) {
+            long o = 144L * b;
+            q4_KFactors(seg, b0 + o, f, 64 * b);
+            q4_KFactors(seg, b1 + o, f, 64 * b + 16);
+            q4_KFactors(seg, b2 + o, f, 64 * b + 32);
+            q4_KFactors(seg, b3 + o, f, 64 * b + 48);
+        }
+    }
+
+    /**
+     * {@link #q4_K} for four rows, one chain per row, factors of block b at {@code f[64b + 16r ..]}
+     * ({@link #q4_KFactorsx4}); loops over sub-blocks and halves rather than copies of the body keep
+     * the kernel inside C2's budget.
+     */
+    private static void q4_Kx4(MemorySegment seg, long b0, long b1, long b2, long b3, int blocks, float[] x, int xOff,
                              float[] sums, float[] f) {
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < blocks; b++) {

@@ -12,8 +12,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Fewer than {@link #FUSED_MAX_N} (matrix-vector, bound by reading W once), of a type
  * {@link RowDots} supports on this machine's vectors: the output rows are cut into a few contiguous
- * ranges per thread of the {@link ThreadPool}, and each range is read 4 rows at a time, decoded in
- * registers and multiplied at once ({@link RowDots}), for each row of x while those 4 rows are in cache.
+ * ranges per thread of the {@link ThreadPool}, and each range is read one quantised row after the
+ * other (one sequential stream; float rows and wide quantised rows four side by side), decoded in
+ * registers and multiplied at once ({@link RowDots}), for each row of x while those rows are in cache.
  *
  * <p>Up to {@link #GEMM_MIN_N}: tasks of {@link #RW} weight rows. A task decodes its rows one K block
  * ({@link #KC} elements, L1-sized) at a time ({@link RowDecoder}: the GGML blocks of that stretch, in
@@ -26,11 +27,11 @@ import jdk.incubator.vector.VectorSpecies;
  * them (L2) and every row of x meets them in its 6-row micro-kernel: one load of W per 6 rows of x
  * where the 4×4 tiles load W and x alike, worth its packing once n is large.
  *
- * <p>Determinism: the bits of an output depend on its path, never on the thread count. Below
- * {@link #GEMM_MIN_N} rows of x every output is one vector FMA chain over its columns' vectors in
- * order (parked in a buffer between K blocks on the tiled path), a fixed-order {@link LaneSum}, then
- * the columns past the last whole vector: the same bits for every n below it. From it on, Gemm's bits
- * on the dequantised matrix, the same for every such n. The two agree to rounding.
+ * <p>Determinism: the bits of an output depend on its path, never on the thread count nor on the
+ * other rows of x. On the fused path, RowDots' fixed chains per row (several for quantised rows). On the tiled path every output is
+ * one vector FMA chain over its columns' vectors in order (parked in a buffer between K blocks), a
+ * fixed-order {@link LaneSum}, then the columns past the last whole vector. From {@link #GEMM_MIN_N}
+ * on, Gemm's bits on the dequantised matrix. The three agree to rounding.
  */
 public final class WeightMatmul {
     private WeightMatmul() {}
@@ -59,7 +60,7 @@ public final class WeightMatmul {
     /** Below this many multiply-adds one thread beats handing work to the pool. */
     private static final long PARALLEL_MACS = 1L << 18;
 
-    /** Per-thread scratch, reused across calls: decoded weights, parked accumulators, decoded tails, fused row sums. */
+    /** Per-thread scratch, reused across calls: decoded weights, parked accumulators, decoded tails, fused row sums and block factors. */
     private static final class Scratch {
         final float[] w = new float[RW * KC_FEW];
         /** Parked accumulators, RW vectors per row of x, grown to the most rows of x seen below GEMM_MIN_N. */
@@ -104,10 +105,9 @@ public final class WeightMatmul {
         }
         boolean parallel = pool.threads() > 1 && (long) rows * cols * n >= PARALLEL_MACS;
         if (n < FUSED_MAX_N && RowDots.supports(w.type())) {
-            // Contiguous ranges of whole groups of 4 rows, a few per thread so that a thread slowed
-            // by a neighbour hands its share to the other.
-            int groups = ceilDiv(rows, 4);
-            int per = 4 * ceilDiv(groups, parallel ? Math.min(groups, pool.threads() * 4) : 1);
+            // Contiguous ranges of rows, a few per thread so that a thread slowed by a neighbour
+            // hands its share to the other; each range is one sequential stream of bytes.
+            int per = ceilDiv(rows, parallel ? Math.min(rows, pool.threads() * 4) : 1);
             int tasks = ceilDiv(rows, per);
             java.util.function.IntConsumer task = t -> rowDots(w, rows, cols, t * per, Math.min(per, rows - t * per),
                     x, xOff, n, y, yOff, accumulate, SCRATCH.get());
@@ -139,21 +139,34 @@ public final class WeightMatmul {
     }
 
     /**
-     * Outputs of weight rows [r0, r0+nr) for all n rows of x, 4 rows at a time fused
-     * ({@link RowDots}); each x row in turn while those rows' bytes are still in cache.
+     * Outputs of weight rows [r0, r0+nr) for all n rows of x, fused ({@link RowDots}): quantised rows
+     * up to 4096 columns one after the other, others four at a time; each x row in turn while those
+     * rows' bytes are still in cache.
      */
     private static void rowDots(WeightTensor w, int rows, int cols, int r0, int nr, float[] x, int xOff, int n,
                                 float[] y, int yOff, boolean accumulate, Scratch s) {
+        QuantType type = w.type();
+        MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
-        int last = r0 + nr - 1;
         if (s.factors.length < RowDots.scratchFloats(cols)) s.factors = new float[RowDots.scratchFloats(cols)];
+        if (RowDots.oneAtATime(type, cols)) {
+            for (int r = r0; r < r0 + nr; r++) {
+                for (int o = 0; o < n; o++) {
+                    float sum = RowDots.dot(type, data, r * rowBytes, cols, x, xOff + o * cols, s.factors);
+                    int yr = yOff + o * rows + r;
+                    y[yr] = accumulate ? y[yr] + sum : sum;
+                }
+            }
+            return;
+        }
+        int last = r0 + nr - 1;
         for (int r = r0; r <= last; r += 4) {
             // a group past the last row repeats it; those sums are dropped
             long b0 = r * rowBytes, b1 = Math.min(r + 1, last) * rowBytes;
             long b2 = Math.min(r + 2, last) * rowBytes, b3 = Math.min(r + 3, last) * rowBytes;
             int count = Math.min(4, last + 1 - r);
             for (int o = 0; o < n; o++) {
-                RowDots.dot4(w.type(), w.data(), b0, b1, b2, b3, cols, x, xOff + o * cols, s.sums, s.factors);
+                RowDots.dot4(type, data, b0, b1, b2, b3, cols, x, xOff + o * cols, s.sums, s.factors);
                 int yr = yOff + o * rows + r;
                 for (int i = 0; i < count; i++) y[yr + i] = accumulate ? y[yr + i] + s.sums[i] : s.sums[i];
             }

@@ -39,8 +39,11 @@ class WeightMatmulTest {
      * dequantised rows within 1e-5 of Σ|w·x| per output, and that nothing outside y's window moved.
      */
     private static float[] check(QuantType type, int rows, int n, boolean accumulate, ThreadPool pool, long seed) {
+        return check(type, rows, colsFor(type), n, accumulate, pool, seed);
+    }
+
+    private static float[] check(QuantType type, int rows, int cols, int n, boolean accumulate, ThreadPool pool, long seed) {
         Random rnd = new Random(seed);
-        int cols = colsFor(type);
         WeightTensor w = Quantizer.quantize("w", type, random(rnd, rows * cols), 0, rows, cols, ARENA);
         int xOff = 5, yOff = 3;
         float[] x = random(rnd, xOff + n * cols + 2);
@@ -129,36 +132,52 @@ class WeightMatmulTest {
         }
     }
 
-    /** Matrix-vector (n < 4; fused for the types RowDots supports), with accumulate, offsets and rows split unevenly over 2 threads. */
+    /**
+     * Matrix-vector (n < 4; fused for the types RowDots supports), with accumulate, offsets and rows split
+     * unevenly over 2 threads; quantised rows also wider than {@link RowDots#ROW_STREAM_MAX_COLS}, which
+     * go four at a time.
+     */
     @Test
     void fusedMatrixVectorMatchesFloat64WithAccumulateAndOffsets() {
         for (QuantType type : QuantType.values()) {
             for (int n = 1; n <= 3; n++) check(type, 4 * 100 + 3, n, true, TWO, 400 + 10L * type.ordinal() + n);
             check(type, 2, 1, true, ONE, 450 + type.ordinal());
+            int wide = RowDots.ROW_STREAM_MAX_COLS + 256;
+            for (int n = 1; n <= 3; n++) check(type, 4 * 10 + 3, wide, n, true, TWO, 470 + 10L * type.ordinal() + n);
         }
     }
 
     /**
-     * The fused path (n < 4, where RowDots supports the type) and the tiled one (4 ≤ n < 32) give the same bits, on 1 or 2 threads, with
-     * enough work that 2 threads really split the 803 rows (into ranges that are not whole groups of 4).
+     * The fused path (n < 4, where RowDots supports the type) against float64 and against the tiled
+     * one (4 ≤ n < 32), which sums in another order: the two agree to rounding, and the fused bits are
+     * the same on 1 or 2 threads, with enough work that 2 threads really split the 803 rows (into
+     * ranges of uneven length), with odd block counts (19 Q8_0/Q4_0 blocks, 3 Q4_K blocks), and with
+     * rows wider than {@link RowDots#ROW_STREAM_MAX_COLS} (quantised ones go four at a time).
      */
     @Test
-    void fusedAndTiledPathsGiveTheSameBits() {
+    void fusedPathAgreesWithTiledToRoundingAndIsTheSameOnAnyThreadCount() {
         int rows = 803;
         for (QuantType type : QuantType.values()) {
-            Random rnd = new Random(500 + type.ordinal());
-            int cols = colsFor(type);
-            WeightTensor w = Quantizer.quantize("w", type, random(rnd, rows * cols), 0, rows, cols, ARENA);
-            float[] x = random(rnd, 6 * cols);
-            float[] tiled = new float[6 * rows];
-            WeightMatmul.multiply(ONE, w, x, 0, 6, tiled, 0, false);
-            for (ThreadPool pool : new ThreadPool[] {ONE, TWO}) {
+            for (int cols : new int[] {colsFor(type), RowDots.ROW_STREAM_MAX_COLS + 256}) {
+                Random rnd = new Random(500 + type.ordinal());
+                WeightTensor w = Quantizer.quantize("w", type, random(rnd, rows * cols), 0, rows, cols, ARENA);
+                float[] x = random(rnd, 6 * cols);
+                float[] tiled = new float[6 * rows];
+                WeightMatmul.multiply(ONE, w, x, 0, 6, tiled, 0, false);
+                float[] row = new float[cols];
                 for (int n = 1; n <= 3; n++) {
-                    float[] fused = new float[n * rows];
-                    WeightMatmul.multiply(pool, w, x, 2 * cols, n, fused, 0, false);
-                    for (int i = 0; i < fused.length; i++) {
-                        assertEquals(Float.floatToIntBits(tiled[2 * rows + i]), Float.floatToIntBits(fused[i]),
-                                type + " n=" + n + " threads=" + pool.threads() + " y[" + i + "]");
+                    float[] one = new float[n * rows], two = new float[n * rows];
+                    WeightMatmul.multiply(ONE, w, x, 2 * cols, n, one, 0, false);
+                    WeightMatmul.multiply(TWO, w, x, 2 * cols, n, two, 0, false);
+                    String where = type + " cols=" + cols + " n=" + n;
+                    for (int i = 0; i < one.length; i++) {
+                        assertEquals(Float.floatToIntBits(one[i]), Float.floatToIntBits(two[i]), where + " y[" + i + "] on 1 vs 2 threads");
+                        int o = i / rows, r = i % rows;
+                        WeightMatmul.dequantizeRow(w, r, row, 0);
+                        double mag = 0;
+                        for (int k = 0; k < cols; k++) mag += Math.abs((double) row[k] * x[(2 + o) * cols + k]);
+                        assertTrue(Math.abs(one[i] - tiled[2 * rows + i]) <= 2e-6 * mag,
+                                where + " y[" + i + "] fused " + one[i] + " vs tiled " + tiled[2 * rows + i]);
                     }
                 }
             }

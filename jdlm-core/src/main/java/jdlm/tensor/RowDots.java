@@ -78,9 +78,9 @@ final class RowDots {
     /**
      * Quantised rows at most this wide go one at a time; wider ones four at a time, as the float
      * types. One row at a time loads x once per row, which costs where x no longer stays in L1.
-     * Measured ({@code bench kernels --weights-only}, two runs each, 2 threads): one row at a time
-     * with 4096 columns Q8_0 22–28 GB/s against 20–26, Q4_0 14–17 against 10–12, Q4_K 8–12 against
-     * 7–8; with 12288 columns Q8_0 14–16 against 24–25 (Q4_0 and Q4_K about even).
+     * Measured ({@code bench kernels --weights-only}, three runs each, 2 threads): one row at a time
+     * with 4096 columns Q8_0 22–29 GB/s against 20–26, Q4_0 14–20 against 10–12, Q4_K 8–12 against
+     * 7–8; with 12288 columns (two runs) Q8_0 14–16 against 24–27, Q4_0 and Q4_K about even.
      */
     static final int ROW_STREAM_MAX_COLS = 4096;
 
@@ -123,8 +123,9 @@ final class RowDots {
             case F32 -> f32x4(seg, b0, b1, b2, b3, kv, x, xOff, sums);
             case BF16 -> bf16x4(seg, b0, b1, b2, b3, kv, x, xOff, sums);
             case Q8_0 -> q8_0x4(seg, b0, b1, b2, b3, cols / 32, x, xOff, sums);
-            case Q4_0 -> { // one call site, so that C2 never inlines the kernel twice
-                for (int at = 0; at < 4; at += 2) q4_0x2(seg, at == 0 ? b0 : b2, at == 0 ? b1 : b3, cols / 32, x, xOff, sums, at);
+            case Q4_0 -> {
+                q4_0x2(seg, b0, b1, cols / 32, x, xOff, sums, 0);
+                q4_0x2(seg, b2, b3, cols / 32, x, xOff, sums, 2);
             }
             case Q4_K -> {
                 q4_KFactorsx4(seg, b0, b1, b2, b3, cols / 256, scratch);

@@ -329,7 +329,7 @@ final class RowDots {
      * {@link #q4_0} for two rows (sums[at], sums[at + 1]), one chain per row. Two rows, not four: four
      * made the method too big for C2 (see the class comment). The halves written out with constant
      * masks: as a loop over them with the mask chosen per half, a harness (one type per JVM, two
-     * threads, 8192 × 12288) ran this kernel at 2.3–3.0 GB/s in three runs of three; written out, at
+     * threads, 8192 × 12288) ran this kernel at 2.3–3.0 GB/s in six runs of six; written out, at
      * 12–14 in seven runs of nine (4.5–4.6 in the other two).
      */
     private static void q4_0x2(MemorySegment seg, long b0, long b1, int blocks, float[] x, int xOff, float[] sums, int at) {

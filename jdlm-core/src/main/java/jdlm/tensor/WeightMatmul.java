@@ -28,10 +28,11 @@ import jdk.incubator.vector.VectorSpecies;
  * where the 4×4 tiles load W and x alike, worth its packing once n is large.
  *
  * <p>Determinism: the bits of an output depend on its path, never on the thread count nor on the
- * other rows of x. On the fused path, RowDots' fixed chains per row (several for quantised rows). On the tiled path every output is
- * one vector FMA chain over its columns' vectors in order (parked in a buffer between K blocks), a
- * fixed-order {@link LaneSum}, then the columns past the last whole vector. From {@link #GEMM_MIN_N}
- * on, Gemm's bits on the dequantised matrix. The three agree to rounding.
+ * other rows of x. On the fused path, RowDots' fixed chains per row (several for narrow quantised
+ * rows). On the tiled path every output is one vector FMA chain over its columns' vectors in order
+ * (parked in a buffer between K blocks), a fixed-order {@link LaneSum}, then the columns past the
+ * last whole vector. From {@link #GEMM_MIN_N} on, Gemm's bits on the dequantised matrix. The three
+ * agree to rounding.
  */
 public final class WeightMatmul {
     private WeightMatmul() {}
@@ -60,7 +61,7 @@ public final class WeightMatmul {
     /** Below this many multiply-adds one thread beats handing work to the pool. */
     private static final long PARALLEL_MACS = 1L << 18;
 
-    /** Per-thread scratch, reused across calls: decoded weights, parked accumulators, decoded tails, fused row sums and block factors. */
+    /** Per-thread scratch, reused across calls: decoded weights, parked accumulators, decoded tails, fused sums and factors. */
     private static final class Scratch {
         final float[] w = new float[RW * KC_FEW];
         /** Parked accumulators, RW vectors per row of x, grown to the most rows of x seen below GEMM_MIN_N. */

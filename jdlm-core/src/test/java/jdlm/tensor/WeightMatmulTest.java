@@ -148,9 +148,9 @@ class WeightMatmulTest {
     }
 
     /**
-     * The fused path (n < 4, where RowDots supports the type) against float64 and against the tiled
-     * one (4 ≤ n < 32), which sums in another order: the two agree to rounding, and the fused bits are
-     * the same on 1 or 2 threads, with enough work that 2 threads really split the 803 rows (into
+     * The fused path (n < 4, where RowDots supports the type) against the tiled one (4 ≤ n < 32):
+     * narrow quantised rows, summed in another order, agree with it to rounding, the four-row kernels
+     * (float types, wide rows) and the types not fused to the bit; and the bits are the same on 1 or 2 threads, with enough work that 2 threads really split the 803 rows (into
      * ranges of uneven length), with odd block counts (19 Q8_0/Q4_0 blocks, 3 Q4_K blocks), and with
      * rows wider than {@link RowDots#ROW_STREAM_MAX_COLS} (quantised ones go four at a time).
      */
@@ -178,6 +178,9 @@ class WeightMatmulTest {
                         for (int k = 0; k < cols; k++) mag += Math.abs((double) row[k] * x[(2 + o) * cols + k]);
                         assertTrue(Math.abs(one[i] - tiled[2 * rows + i]) <= 2e-6 * mag,
                                 where + " y[" + i + "] fused " + one[i] + " vs tiled " + tiled[2 * rows + i]);
+                        if (!RowDots.supports(type) || !RowDots.oneAtATime(type, cols)) {
+                            assertEquals(Float.floatToIntBits(tiled[2 * rows + i]), Float.floatToIntBits(one[i]), where + " y[" + i + "] four-row vs tiled bits");
+                        }
                     }
                 }
             }

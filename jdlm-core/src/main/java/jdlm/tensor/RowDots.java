@@ -21,16 +21,23 @@ import jdk.incubator.vector.VectorSpecies;
  * 4096 columns): four rows read side by side, sharing each load of x, ran at 11 GB/s where the same
  * work one row after the other ran at 19–20, although in cache the four rows were faster (29
  * against 25 GB/s): four short streams, each a row of a few KiB, keep the hardware prefetchers
- * starting over. Within a row the kernels keep four FMA chains (two for Q4_K) and read two GGML
- * blocks per iteration; one block per iteration (34 bytes) ran at half the speed out of cache for
- * the same instructions. But one row at a time loads x once per row, so wide quantised rows, whose
- * x no longer stays in L1, go four at a time ({@link #dot4}, {@link #ROW_STREAM_MAX_COLS}), as do
- * the float types, which already read at about the bandwidth that way.
+ * starting over. Within a row the kernels keep four FMA chains and read two GGML blocks (Q4_K: one
+ * 32-byte chunk) per iteration; one block per iteration (34 bytes) ran at half the speed out of
+ * cache for the same instructions. But one row at a time loads x once per row, so wide quantised
+ * rows, whose x no longer stays in L1, go four at a time ({@link #dot4}, {@link #ROW_STREAM_MAX_COLS}),
+ * as do the float types, which already read at about the bandwidth that way.
  *
  * <p>Bits: one row at a time, each row's sum is its chains combined in a fixed order and a
  * {@link LaneSum}: the same for every thread count and every row of x, but not the tiled path's
  * single chain (they agree to rounding); four at a time, the tiled path's bits. The weights decode
  * to exactly {@link RowDecoder}'s floats (the layouts are documented there).
+ *
+ * <p>One row at a time, 4-bit weights are looked up, not converted: a block's (Q4_0) or sub-block's
+ * (Q4_K) 16 possible weights make a table in one vector, and {@code selectFrom} (one permute) picks
+ * each lane's weight by its nibble. That replaced mask, convert to float and scale, with the same
+ * floats; measured in a harness (one thread, 4096-column rows out of cache), Q4_0 9 → 12 GB/s and
+ * Q4_K 7–8 → 11–12. The four-row kernels keep the conversion: a four-row Q4_0 kernel with tables
+ * ran no faster, and Q4_K's would not fit C2's budget.
  *
  * <p>Why the kernels are written this way: each MemorySegment and Vector API call expands to hundreds
  * of C2 nodes. Past a node cutoff C2 stops inlining ordinary methods, and a vector returned from a
@@ -38,16 +45,18 @@ import jdk.incubator.vector.VectorSpecies;
  * of ours, only JDK methods marked {@code @ForceInline}, whose inlining is deferred instead. Past a
  * larger budget even those deferred Vector API calls are left un-intrinsified: measured, kernels of
  * up to about 25 such calls in their source compiled well, those of 30 or more ran 3–100 times
- * slower (and could slow kernels compiled after them). Hence the loop over halves in Q4_K.
+ * slower (and could slow kernels compiled after them). Hence the loops over sub-blocks and halves in
+ * {@link #q4_Kx4}.
  * Also: {@code IntVector.convert(I2F, 0)} derives its result species at run time and is never
  * intrinsified; {@code convertShape} with a constant species is. A shift by a count that varies in
- * the loop ({@code lanewise(LSHR, n)}) was not intrinsified either; masks that vary are, hence the
- * nibbles read in place (0xF0 gives 16·q) with the factor divided by 16.
+ * the loop ({@code lanewise(LSHR, n)}) was not intrinsified either; masks that vary are, hence, in
+ * {@link #q4_Kx4}, the nibbles read in place (0xF0 gives 16·q) with the factor divided by 16.
  *
- * <p>Where the time goes: the 4-bit kernels spend about ten vector operations per 32 weights on
- * decoding (widen, mask, convert, scale) before the one FMA that uses them, so they are bound by
- * the core, not by memory. ggml reaches the memory bound with integer dot-product instructions
- * (x quantised to 8 bits, VNNI {@code vpdpbusd}), which the Vector API of JDK 25 does not offer.
+ * <p>Where the time goes: even looked up, the 4-bit kernels spend several vector operations per 16
+ * weights on decoding (widen, shift, permute, build the table) besides the one FMA that uses them
+ * (converted, about ten per 32 weights), so they are bound by the core more than by memory. ggml
+ * reaches the memory bound with integer dot-product instructions (x quantised to 8 bits, VNNI
+ * {@code vpdpbusd}), which the Vector API of JDK 25 does not offer.
  */
 final class RowDots {
     private RowDots() {}
@@ -103,7 +112,7 @@ final class RowDots {
             case Q8_0 -> q8_0(seg, row, cols / 32, x, xOff);
             case Q4_0 -> q4_0(seg, row, cols / 32, x, xOff);
             case Q4_K -> {
-                for (int b = 0; b < cols / 256; b++) q4_KFactors(seg, row + 144L * b, scratch, 16 * b);
+                for (int b = 0; b < cols / 256; b++) q4_KFactors(seg, row + 144L * b, scratch, 16 * b, Sixteen.D);
                 yield q4_K(seg, row, cols / 256, x, xOff, scratch);
             }
             default -> throw new IllegalArgumentException(type + " rows go four at a time (see oneAtATime)");
@@ -181,8 +190,10 @@ final class RowDots {
 
     /**
      * Per block: f16 d, then 16 bytes whose low nibbles are elements 0..15 and high nibbles 16..31,
-     * {@code w = (nibble − 8)·d}. A high nibble is read in place (16·nibble, with factor d/16), and
-     * {@code fma(q, d, −8d)} is exact, as RowDecoder's {@code (q − 8)·d}. Blocks and chains as {@link #q8_0}.
+     * {@code w = (nibble − 8)·d}, looked up in a table of the block's 16 possible weights (exact, as
+     * RowDecoder's). The table is indexed by the zero-extended byte itself for the low nibble
+     * ({@code selectFrom} wraps indices to 0..15) and by the byte shifted right by 4 for the high one.
+     * Blocks and chains as {@link #q8_0}.
      */
     private static float q4_0(MemorySegment seg, long row, int blocks, float[] x, int xOff) {
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
@@ -190,21 +201,22 @@ final class RowDots {
         for (; b + 2 <= blocks; b += 2) {
             long o = row + 18L * b;
             int xo = xOff + 32 * b;
-            float d0 = Float.float16ToFloat(seg.get(RowDecoder.I16, o)), d1 = Float.float16ToFloat(seg.get(RowDecoder.I16, o + 18));
+            IntVector t0 = Sixteen.Q4_0.mul(Float.float16ToFloat(seg.get(RowDecoder.I16, o))).reinterpretAsInts();
+            IntVector t1 = Sixteen.Q4_0.mul(Float.float16ToFloat(seg.get(RowDecoder.I16, o + 18))).reinterpretAsInts();
             IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B16, seg, o + 2, LE).convertShape(ZB2I, I, 0);
             IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B16, seg, o + 20, LE).convertShape(ZB2I, I, 0);
-            a0 = ((FloatVector) q0.and(0x0F).convertShape(I2F, S, 0)).fma(d0, -8 * d0).fma(FloatVector.fromArray(S, x, xo), a0);
-            a1 = ((FloatVector) q0.and(0xF0).convertShape(I2F, S, 0)).fma(d0 * 0.0625f, -8 * d0).fma(FloatVector.fromArray(S, x, xo + 16), a1);
-            a2 = ((FloatVector) q1.and(0x0F).convertShape(I2F, S, 0)).fma(d1, -8 * d1).fma(FloatVector.fromArray(S, x, xo + 32), a2);
-            a3 = ((FloatVector) q1.and(0xF0).convertShape(I2F, S, 0)).fma(d1 * 0.0625f, -8 * d1).fma(FloatVector.fromArray(S, x, xo + 48), a3);
+            a0 = q0.selectFrom(t0).reinterpretAsFloats().fma(FloatVector.fromArray(S, x, xo), a0);
+            a1 = q0.lanewise(LSHR, 4).selectFrom(t0).reinterpretAsFloats().fma(FloatVector.fromArray(S, x, xo + 16), a1);
+            a2 = q1.selectFrom(t1).reinterpretAsFloats().fma(FloatVector.fromArray(S, x, xo + 32), a2);
+            a3 = q1.lanewise(LSHR, 4).selectFrom(t1).reinterpretAsFloats().fma(FloatVector.fromArray(S, x, xo + 48), a3);
         }
         if (b < blocks) {
             long o = row + 18L * b;
             int xo = xOff + 32 * b;
-            float d0 = Float.float16ToFloat(seg.get(RowDecoder.I16, o));
+            IntVector t0 = Sixteen.Q4_0.mul(Float.float16ToFloat(seg.get(RowDecoder.I16, o))).reinterpretAsInts();
             IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B16, seg, o + 2, LE).convertShape(ZB2I, I, 0);
-            a0 = ((FloatVector) q0.and(0x0F).convertShape(I2F, S, 0)).fma(d0, -8 * d0).fma(FloatVector.fromArray(S, x, xo), a0);
-            a1 = ((FloatVector) q0.and(0xF0).convertShape(I2F, S, 0)).fma(d0 * 0.0625f, -8 * d0).fma(FloatVector.fromArray(S, x, xo + 16), a1);
+            a0 = q0.selectFrom(t0).reinterpretAsFloats().fma(FloatVector.fromArray(S, x, xo), a0);
+            a1 = q0.lanewise(LSHR, 4).selectFrom(t0).reinterpretAsFloats().fma(FloatVector.fromArray(S, x, xo + 16), a1);
         }
         return LaneSum.of(a0.add(a1).add(a2.add(a3)));
     }
@@ -212,24 +224,30 @@ final class RowDots {
     /**
      * One block's 16 factors in one vector: lane k takes its 6-bit value from header bytes P[k] and
      * Q[k] (the layout is {@link RowDecoder#q4kScales}'s; done there one by one, this took as long as
-     * the products themselves). The scale of a high-nibble sub-block (odd i) is divided by 16 because
-     * {@link #q4_K} reads those nibbles in place as 16·q; the product is the same, and exact.
+     * the products themselves), then {@code d·scale_i} for sub-blocks i = 0..7 and {@code −dmin·min_i}
+     * after them. {@code perSub} multiplies each scale: ones ({@link Sixteen#D}), or, for
+     * {@link #q4_Kx4}, which reads a high nibble in place as 16·q, 1/16 on the odd sub-blocks
+     * ({@link Sixteen#D_HIGH_IN_PLACE}); the products are the same, and exact.
      */
-    private static void q4_KFactors(MemorySegment seg, long off, float[] f, int at) {
+    private static void q4_KFactors(MemorySegment seg, long off, float[] f, int at, FloatVector perSub) {
         IntVector h = (IntVector) ByteVector.fromMemorySegment(B16, seg, off, LE).convertShape(ZB2I, I, 0);
-        IntVector v = h.rearrange(Q4K.P).lanewise(LSHR, Q4K.SHIFT).and(Q4K.MASK)
-                .or(h.rearrange(Q4K.Q).lanewise(LSHR, 2).and(Q4K.HIGH));
+        IntVector v = h.rearrange(Sixteen.P).lanewise(LSHR, Sixteen.SHIFT).and(Sixteen.MASK)
+                .or(h.rearrange(Sixteen.Q).lanewise(LSHR, 2).and(Sixteen.HIGH));
         int ds = seg.get(RowDecoder.I32, off);
         float d = Float.float16ToFloat((short) ds), dmin = Float.float16ToFloat((short) (ds >>> 16));
-        FloatVector by = FloatVector.broadcast(S, d).fma(Q4K.D, FloatVector.broadcast(S, dmin).mul(Q4K.DMIN)); // one term is 0
+        FloatVector by = FloatVector.broadcast(S, d).fma(perSub, FloatVector.broadcast(S, dmin).mul(Sixteen.DMIN)); // one term is 0
         ((FloatVector) v.convertShape(I2F, S, 0)).mul(by).intoArray(f, at);
     }
 
     /**
-     * Constants of {@link #q4_KFactors}, in a class of their own because they exist only for 16-lane
+     * Constants of the 4-bit kernels, in a class of their own because they exist only for 16-lane
      * vectors (the only ones that use them).
      */
-    private static final class Q4K {
+    private static final class Sixteen {
+        /** The 16 values of a Q4_0 nibble less 8: times d, a block's table of weights. */
+        static final FloatVector Q4_0 = FloatVector.fromArray(S, new float[] {-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7}, 0);
+        /** The 16 values of a Q4_K nibble: {@code fma(IOTA, d·scale, −dmin·min)}, a sub-block's table. */
+        static final FloatVector IOTA = FloatVector.fromArray(S, new float[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0);
         /*
          * Lanes 0..7 are the scales, 8..15 the mins; header byte 4 + j is scale byte j. Scales and mins of
          * sub-blocks 0..3: the low 6 bits of scale bytes 0..3 and 4..7. Of sub-blocks 4..7: the low and high
@@ -240,35 +258,35 @@ final class RowDots {
         static final IntVector SHIFT = IntVector.fromArray(I, new int[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4}, 0);
         static final IntVector MASK = IntVector.fromArray(I, new int[] {63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 15, 15, 15, 15}, 0);
         static final IntVector HIGH = IntVector.fromArray(I, new int[] {0, 0, 0, 0, 48, 48, 48, 48, 0, 0, 0, 0, 48, 48, 48, 48}, 0);
-        static final FloatVector D = FloatVector.fromArray(S, new float[] {1, 1 / 16f, 1, 1 / 16f, 1, 1 / 16f, 1, 1 / 16f, 0, 0, 0, 0, 0, 0, 0, 0}, 0);
+        static final FloatVector D = FloatVector.fromArray(S, new float[] {1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0}, 0);
+        static final FloatVector D_HIGH_IN_PLACE = FloatVector.fromArray(S, new float[] {1, 1 / 16f, 1, 1 / 16f, 1, 1 / 16f, 1, 1 / 16f, 0, 0, 0, 0, 0, 0, 0, 0}, 0);
         static final FloatVector DMIN = FloatVector.fromArray(S, new float[] {0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1}, 0);
     }
 
     /**
      * Per 256-element block: 4 chunks of 32 bytes after the 16-byte header; chunk c's low nibbles are
      * sub-block 2c, its high nibbles sub-block 2c + 1, {@code w = d·scale·q − dmin·min} (one rounding,
-     * as ggml), with the block's factors at {@code f[16b ..]} ({@link #q4_KFactors}). The two 16-byte
-     * halves of a chunk masked to their nibble: 0x0F gives q, 0xF0 gives 16·q, whose factor
-     * q4_KFactors divided by 16. One chain for the low nibbles, one for the high; a loop over the
-     * halves rather than a copy keeps the kernel inside C2's budget; factors broadcast once per chunk
-     * (read as {@code fma(float, float)} in the inner loop, the kernel ran half as fast).
+     * as ggml), with the block's factors at {@code f[16b ..]} ({@link #q4_KFactors} with
+     * {@link Sixteen#D}). Each sub-block's 16 possible weights go in a table, looked up as in
+     * {@link #q4_0}. One loop over all chunks of the row, four chains: as two nested loops (blocks,
+     * then chunks) the same body ran at two thirds of the speed.
      */
     private static float q4_K(MemorySegment seg, long row, int blocks, float[] x, int xOff, float[] f) {
-        FloatVector a0 = FloatVector.zero(S), a1 = a0;
-        for (int b = 0; b < blocks; b++) {
-            for (int c = 0; c < 4; c++) {
-                int fi = 16 * b + 2 * c;
-                FloatVector dl = FloatVector.broadcast(S, f[fi]), ml = FloatVector.broadcast(S, f[fi + 8]);
-                FloatVector dh = FloatVector.broadcast(S, f[fi + 1]), mh = FloatVector.broadcast(S, f[fi + 9]);
-                for (int h = 0; h < 32; h += 16) {
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B16, seg, row + 144L * b + 16 + 32 * c + h, LE).convertShape(ZB2I, I, 0);
-                    int xo = xOff + 256 * b + 64 * c + h;
-                    a0 = ((FloatVector) q.and(0x0F).convertShape(I2F, S, 0)).fma(dl, ml).fma(FloatVector.fromArray(S, x, xo), a0);
-                    a1 = ((FloatVector) q.and(0xF0).convertShape(I2F, S, 0)).fma(dh, mh).fma(FloatVector.fromArray(S, x, xo + 32), a1);
-                }
-            }
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        for (int k = 0; k < 4 * blocks; k++) {
+            int b = k >> 2, c = k & 3, fi = 16 * b + 2 * c;
+            IntVector tl = Sixteen.IOTA.fma(FloatVector.broadcast(S, f[fi]), FloatVector.broadcast(S, f[fi + 8])).reinterpretAsInts();
+            IntVector th = Sixteen.IOTA.fma(FloatVector.broadcast(S, f[fi + 1]), FloatVector.broadcast(S, f[fi + 9])).reinterpretAsInts();
+            long o = row + 144L * b + 16 + 32 * c;
+            int xo = xOff + 64 * k;
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B16, seg, o, LE).convertShape(ZB2I, I, 0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B16, seg, o + 16, LE).convertShape(ZB2I, I, 0);
+            a0 = q0.selectFrom(tl).reinterpretAsFloats().fma(FloatVector.fromArray(S, x, xo), a0);
+            a1 = q1.selectFrom(tl).reinterpretAsFloats().fma(FloatVector.fromArray(S, x, xo + 16), a1);
+            a2 = q0.lanewise(LSHR, 4).selectFrom(th).reinterpretAsFloats().fma(FloatVector.fromArray(S, x, xo + 32), a2);
+            a3 = q1.lanewise(LSHR, 4).selectFrom(th).reinterpretAsFloats().fma(FloatVector.fromArray(S, x, xo + 48), a3);
         }
-        return LaneSum.of(a0.add(a1));
+        return LaneSum.of(a0.add(a1).add(a2.add(a3)));
     }
 
     // Four rows at a time, sharing each load of x: the float types, and quantised rows wider than
@@ -357,10 +375,10 @@ final class RowDots {
     private static void q4_KFactorsx4(MemorySegment seg, long b0, long b1, long b2, long b3, int blocks, float[] f) {
         for (int b = 0; b < blocks; b++) {
             long o = 144L * b;
-            q4_KFactors(seg, b0 + o, f, 64 * b);
-            q4_KFactors(seg, b1 + o, f, 64 * b + 16);
-            q4_KFactors(seg, b2 + o, f, 64 * b + 32);
-            q4_KFactors(seg, b3 + o, f, 64 * b + 48);
+            q4_KFactors(seg, b0 + o, f, 64 * b, Sixteen.D_HIGH_IN_PLACE);
+            q4_KFactors(seg, b1 + o, f, 64 * b + 16, Sixteen.D_HIGH_IN_PLACE);
+            q4_KFactors(seg, b2 + o, f, 64 * b + 32, Sixteen.D_HIGH_IN_PLACE);
+            q4_KFactors(seg, b3 + o, f, 64 * b + 48, Sixteen.D_HIGH_IN_PLACE);
         }
     }
 

@@ -35,9 +35,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>One row at a time, 4-bit weights are looked up, not converted: a block's (Q4_0) or sub-block's
  * (Q4_K) 16 possible weights make a table in one vector, and {@code selectFrom} (one permute) picks
  * each lane's weight by its nibble. That replaced mask, convert to float and scale, with the same
- * floats; measured in a harness (one thread, 4096-column rows out of cache), Q4_0 9 → 12 GB/s and
- * Q4_K 7–8 → 11–12. The four-row kernels keep the conversion: a four-row Q4_0 kernel with tables
- * ran no faster, and Q4_K's would not fit C2's budget.
+ * floats; measured in a harness (one thread, 4096-column rows out of cache), Q4_0 9 → 12–13 GB/s
+ * and Q4_K 7.5–8 → 10.5–12. The four-row kernels keep the conversion: a four-row Q4_0 kernel with
+ * tables ran no faster, and a four-row Q4_K one (four tables per sub-block, a shift per half) was
+ * not tried, as it would hold more Vector API calls than C2's budget (below) allows.
  *
  * <p>Why the kernels are written this way: each MemorySegment and Vector API call expands to hundreds
  * of C2 nodes. Past a node cutoff C2 stops inlining ordinary methods, and a vector returned from a
@@ -46,9 +47,8 @@ import jdk.incubator.vector.VectorSpecies;
  * larger budget even those deferred Vector API calls are left un-intrinsified: measured, kernels of
  * up to about 25 such calls in their source compiled well, those of 30 or more ran 3–100 times
  * slower (and could slow kernels compiled after them). Hence the loops over sub-blocks and halves in
- * {@link #q4_Kx4}.
- * Also: {@code IntVector.convert(I2F, 0)} derives its result species at run time and is never
- * intrinsified; {@code convertShape} with a constant species is. A shift by a count that varies in
+ * {@link #q4_Kx4}. Also: {@code IntVector.convert(I2F, 0)} derives its result species at run time
+ * and is never intrinsified; {@code convertShape} with a constant species is. A shift by a count that varies in
  * the loop ({@code lanewise(LSHR, n)}) was not intrinsified either; masks that vary are, hence, in
  * {@link #q4_Kx4}, the nibbles read in place (0xF0 gives 16·q) with the factor divided by 16.
  *
@@ -89,7 +89,10 @@ final class RowDots {
      * types. One row at a time loads x once per row, which costs where x no longer stays in L1.
      * Measured ({@code bench kernels --weights-only}, three runs each, 2 threads): one row at a time
      * with 4096 columns Q8_0 22–29 GB/s against 20–26, Q4_0 14–20 against 10–12, Q4_K 8–12 against
-     * 7–8; with 12288 columns (two runs) Q8_0 14–16 against 24–27, Q4_0 and Q4_K about even.
+     * 7–8; with 12288 columns (two runs) Q8_0 14–16 against 24–27, Q4_0 and Q4_K about even. Wide
+     * rows one at a time in pieces of 4096 columns, every row's piece before the next piece (so that
+     * x stays in L1), lost too (three runs, 8192 × 12288: Q8_0 10–11 against 20–21 GB/s, Q4_0 7–9
+     * against 11–12), probably because each piece is a new short stream for the prefetchers.
      */
     static final int ROW_STREAM_MAX_COLS = 4096;
 

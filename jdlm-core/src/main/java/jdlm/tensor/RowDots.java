@@ -166,7 +166,10 @@ final class RowDots {
 
     /**
      * Per block: f16 d, then 32 signed bytes q, {@code w = d·q} (exact), 16 at a time; two blocks per
-     * iteration, one chain per half block, an odd last block into the first two chains.
+     * iteration, one chain per half block, an odd last block into the first two chains. Four blocks
+     * per iteration (the same chains) ran faster in a harness of this loop alone (one thread, 4096
+     * columns: 22 → 24 GB/s in cache, 18 → 19.5 out of cache) but slower here, in 5 of 6 A/B pairs
+     * (one type per JVM, 2 threads, 32768 × 4096 and 4096 × 4096), probably C2's budget (class comment).
      */
     private static float q8_0(MemorySegment seg, long row, int blocks, float[] x, int xOff) {
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;

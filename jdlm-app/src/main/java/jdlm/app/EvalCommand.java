@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
  * {@code jdlm eval}: likelihood of a text under a model (DESIGN.md §4), in bits per token and bits per
  * byte. A masked-diffusion model gets three upper bounds on its NLL — the continuous NELBO (Monte
  * Carlo over t, antithetic), the LLaDA bound and the discrete T-step NELBO — each with its standard
- * error; a causal model gets its exact NLL.
+ * error; a causal model gets its exact NLL. With {@code --left-to-right} a masked model also gets the
+ * exact NLL of reading each window in order, one token at a time (L forward passes per window).
  *
  * <p>The text is tokenised like training data (documents joined by EOS) and cut into consecutive
  * windows of L tokens; the tail shorter than a window is left out.
@@ -55,6 +56,9 @@ final class EvalCommand implements Callable<Integer> {
     Integer maxSequences;
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed of the Monte-Carlo masks and times (default: ${DEFAULT-VALUE}).")
     long seed;
+    @Option(names = "--left-to-right", description = "Masked models: also the exact NLL of reading each window left to right, one token"
+            + " at a time (the model generate --block 1 samples from at temperature 1): a likelihood, not a bound; L forward passes per window.")
+    boolean leftToRight;
     @Option(names = "--replace-malformed", description = "Replace invalid UTF-8 with U+FFFD instead of stopping.")
     boolean replaceMalformed;
     @Option(names = "--json", description = "Print one JSON object instead of the table.")
@@ -79,6 +83,9 @@ final class EvalCommand implements Callable<Integer> {
         int len = seq != null ? seq : m.trainingSeq() > 0 && m.trainingSeq() <= context ? m.trainingSeq() : Math.min(256, context);
         if (len > context) throw new IllegalArgumentException("--seq " + len + " is larger than the model's context length " + context);
         if (len < 2) throw new IllegalArgumentException("--seq must be at least 2, got " + len);
+        if (leftToRight && m.causal()) {
+            throw new IllegalArgumentException("--left-to-right is for masked models; " + m.file() + " is causal, and its NLL is already exact left to right");
+        }
         NoiseSchedule sched = schedule != null ? NoiseSchedule.named(schedule) : m.schedule();
 
         Tokenizer tok = m.tokenizer();
@@ -96,23 +103,25 @@ final class EvalCommand implements Callable<Integer> {
         List<Long> bytes = new ArrayList<>();
         LikelihoodEvaluator evaluator = new LikelihoodEvaluator(m.model(), tok.maskId(), batch);
         int chunk = batch * CHUNK_BATCHES;
-        int bounds = m.causal() ? 1 : 3;
-        long work = (long) windows * bounds * (m.causal() ? 1 : samples);
+        int bounds = m.causal() ? 1 : leftToRight ? 4 : 3;
+        long work = (long) windows * (m.causal() ? 1 : 3 * samples + (leftToRight ? len : 0));
         ProgressBar progress = work >= 256 ? new ProgressBar((long) windows * bounds) : null;
         SplittableRandom seeds = new SplittableRandom(seed);
         for (int b = 0; b < bounds; b++) {
             PooledEstimate pooled = new PooledEstimate();
-            for (int first = 0; first < windows; first += chunk) {
-                int count = Math.min(chunk, windows - first);
+            int perCall = b == 3 ? 1 : chunk; // left to right: L passes per window, so the bar moves per window
+            for (int first = 0; first < windows; first += perCall) {
+                int count = Math.min(perCall, windows - first);
                 int[] part = Arrays.copyOfRange(tokens, first * len, (first + count) * len);
                 long chunkSeed = seeds.nextLong();
                 pooled.add(switch (m.causal() ? -1 : b) {
                     case -1 -> evaluator.autoregressiveNll(part, count, len);
                     case 0 -> evaluator.continuousNelbo(part, count, len, sched, samples, chunkSeed);
                     case 1 -> evaluator.lladaBound(part, count, len, samples, chunkSeed);
-                    default -> evaluator.discreteNelbo(part, count, len, sched, steps, samples, chunkSeed);
+                    case 2 -> evaluator.discreteNelbo(part, count, len, sched, steps, samples, chunkSeed);
+                    default -> evaluator.leftToRightNll(part, count, len);
                 });
-                if (progress != null) progress.update((long) b * windows + first + count, 0, "bound " + (b + 1) + "/" + bounds);
+                if (progress != null) progress.update((long) b * windows + first + count, 0, (b == 3 ? "left to right" : "bound " + (b + 1)) + "/" + bounds);
             }
             estimates.add(pooled.result());
             // the causal model scores tokens 1..L-1 of each window (token 0 has no left context)
@@ -207,7 +216,8 @@ final class EvalCommand implements Callable<Integer> {
         if (m.causal()) {
             out.println("exact NLL of the causal model (token 0 of each window has no context and is not scored):");
         } else {
-            out.printf(Locale.ROOT, "upper bounds on the NLL, %d Monte-Carlo sample(s) per window, seed %d:%n", samples, seed);
+            out.printf(Locale.ROOT, "upper bounds on the NLL, %d Monte-Carlo sample(s) per window, seed %d%s:%n", samples, seed,
+                    leftToRight ? "; then the exact NLL of reading each window left to right" : "");
         }
         for (int i = 0; i < estimates.size(); i++) {
             Estimate e = estimates.get(i);

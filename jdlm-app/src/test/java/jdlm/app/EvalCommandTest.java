@@ -84,4 +84,23 @@ class EvalCommandTest {
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("fewer than one window of --seq 32"), r.err());
     }
+
+    @Test
+    void leftToRightAddsAnExactNllThatIsPerTokenAndOnlyForMaskedModels() {
+        Map<String, Object> j = CommandRun.of("eval", "--model", TinyRuns.masked().toString(), "--data", TinyRuns.text().toString(),
+                "--seq", "8", "--max-sequences", "3", "--batch", "4", "--samples", "1", "--steps", "4", "--left-to-right", "--json").json();
+        List<Map<String, Object>> es = estimates(j);
+        assertEquals(4, es.size());
+        Map<String, Object> e = es.get(3);
+        assertTrue(((String) e.get("method")).startsWith("left-to-right NLL"), e.toString());
+        assertEquals(3L * 8, e.get("tokens"), "every token of each window is scored");
+        assertEquals(3L, e.get("samples"), "one value per window");
+        double bpb = number(e, "bits_per_byte");
+        assertTrue(Double.isFinite(bpb) && bpb > 0 && bpb < 12, e.toString());
+
+        CommandRun r = CommandRun.of("eval", "--model", TinyRuns.causal().toString(), "--data", TinyRuns.text().toString(),
+                "--max-sequences", "2", "--left-to-right");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--left-to-right is for masked models"), r.err());
+    }
 }

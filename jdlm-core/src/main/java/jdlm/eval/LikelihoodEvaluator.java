@@ -18,7 +18,9 @@ import jdlm.train.WeightedCrossEntropy;
  *       weight L/l;</li>
  *   <li>{@link #discreteNelbo}: the T-step discrete-time bound — step i ~ U{1..T}, s = (i−1)/T,
  *       t = i/T, weight T·(α_s − α_t)/(1 − α_t); it approaches the continuous bound as T grows;</li>
- *   <li>{@link #autoregressiveNll}: the exact negative log-likelihood of a causal model.</li>
+ *   <li>{@link #autoregressiveNll}: the exact negative log-likelihood of a causal model;</li>
+ *   <li>{@link #leftToRightNll}: the exact negative log-likelihood of a masked model read left to
+ *       right, one token at a time (not a bound: a likelihood of its own).</li>
  * </ul>
  * Every estimate is the mean over (sequence, sample) pairs with its standard error.
  */
@@ -98,6 +100,42 @@ public final class LikelihoodEvaluator {
             }
         }
         return Estimate.of("autoregressive NLL", values, (long) count * (len - 1));
+    }
+
+    /**
+     * Exact NLL of a masked model read left to right: token i predicted from tokens 0..i−1 with
+     * positions i..L−1 masked (MASK never predicted). That is the distribution of decoding one token
+     * per step in blocks of 1 at temperature 1, a normalised likelihood (over all sequences of L
+     * tokens its probabilities sum to one), not a bound; where it is below the NELBO, the order the
+     * NELBO averages over (every order alike) costs more than reading in order. L forward passes per
+     * sequence, each over the whole window, so it costs L/(3·samples) times the three bounds.
+     */
+    public Estimate leftToRightNll(int[] sequences, int count, int len) {
+        if (model.config().causal()) throw new IllegalStateException("left-to-right NLL is for masked models; a causal model has autoregressiveNll");
+        if (count < 1) throw new IllegalArgumentException("no sequences to evaluate");
+        int vocab = model.config().vocabSize();
+        double[] values = new double[count];
+        for (int s = 0; s < count; s++) {
+            double sum = 0;
+            for (int first = 0; first < len; first += batch) {
+                int b = Math.min(batch, len - first), n = b * len;
+                int[] xt = new int[n], targets = new int[n];
+                java.util.Arrays.fill(targets, -1);
+                for (int k = 0; k < b; k++) {
+                    int i = first + k; // row k predicts token i from the i tokens before it
+                    for (int p = 0; p < len; p++) xt[k * len + p] = p < i ? sequences[s * len + p] : maskId;
+                    targets[k * len + i] = sequences[s * len + i];
+                }
+                Activations a = new Activations(model.config(), b, len, false);
+                model.forward(a, xt);
+                WeightedCrossEntropy.suppress(a.logits(), n, vocab, maskId);
+                float[] losses = new float[n];
+                jdlm.tensor.CrossEntropy.forward(a.logits(), n, vocab, targets, losses);
+                for (int k = 0; k < b; k++) sum += losses[k * len + first + k];
+            }
+            values[s] = sum / len;
+        }
+        return Estimate.of("left-to-right NLL (exact, masked model)", values, (long) count * len);
     }
 
     private Estimate estimate(String method, int[] sequences, int count, int len, int samplesPerSequence, long seed,

@@ -57,7 +57,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed of the Monte-Carlo masks and times (default: ${DEFAULT-VALUE}).")
     long seed;
     @Option(names = "--left-to-right", description = "Masked models: also the exact NLL of reading each window left to right, one token"
-            + " at a time (the model generate --block 1 samples from at temperature 1): a likelihood, not a bound; L forward passes per window.")
+            + " at a time, in the order generate --block 1 decodes: a likelihood, not a bound; L forward passes per window.")
     boolean leftToRight;
     @Option(names = "--replace-malformed", description = "Replace invalid UTF-8 with U+FFFD instead of stopping.")
     boolean replaceMalformed;

@@ -104,8 +104,8 @@ public final class LikelihoodEvaluator {
 
     /**
      * Exact NLL of a masked model read left to right: token i predicted from tokens 0..i−1 with
-     * positions i..L−1 masked (MASK never predicted). That is the distribution of decoding one token
-     * per step in blocks of 1 at temperature 1, a normalised likelihood (over all sequences of L
+     * positions i..L−1 masked (MASK never predicted), the order {@code generate --block 1} decodes in:
+     * a normalised likelihood (over all sequences of L
      * tokens its probabilities sum to one), not a bound; where it is below the NELBO, the order the
      * NELBO averages over (every order alike) costs more than reading in order. L forward passes per
      * sequence, each over the whole window, so it costs L/(3·samples) times the three bounds.

@@ -105,10 +105,10 @@ public final class LikelihoodEvaluator {
     /**
      * Exact NLL of a masked model read left to right: token i predicted from tokens 0..i−1 with
      * positions i..L−1 masked (MASK never predicted), the order {@code generate --block 1} decodes in:
-     * a normalised likelihood (over all sequences of L
-     * tokens its probabilities sum to one), not a bound; where it is below the NELBO, the order the
-     * NELBO averages over (every order alike) costs more than reading in order. L forward passes per
-     * sequence, each over the whole window, so it costs L/(3·samples) times the three bounds.
+     * a normalised likelihood (over all sequences of L tokens its probabilities sum to one), not a
+     * bound; where it is below the NELBO, the order the NELBO averages over (every order alike) costs
+     * more than reading in order. L forward passes per sequence, each over the whole window, so it
+     * costs L/(3·samples) times the three bounds.
      */
     public Estimate leftToRightNll(int[] sequences, int count, int len) {
         if (model.config().causal()) throw new IllegalStateException("left-to-right NLL is for masked models; a causal model has autoregressiveNll");

@@ -68,6 +68,9 @@ final class EvalCommand implements Callable<Integer> {
     /** Windows per evaluator call: small enough for a live progress bar, a multiple of the batch (antithetic t). */
     private static final int CHUNK_BATCHES = 4;
 
+    /** Estimates of a masked model, in order: the three bounds, then (with --left-to-right) the exact left-to-right NLL. */
+    private static final int CONTINUOUS = 0, LLADA = 1, DISCRETE = 2, LEFT_TO_RIGHT = 3;
+
     static final String BYTES_COUNTED = "UTF-8 bytes of the evaluated tokens' text: each token counts the bytes it decodes to,"
             + " special tokens (the EOS between documents) count 0";
 
@@ -109,19 +112,20 @@ final class EvalCommand implements Callable<Integer> {
         SplittableRandom seeds = new SplittableRandom(seed);
         for (int b = 0; b < bounds; b++) {
             PooledEstimate pooled = new PooledEstimate();
-            int perCall = b == 3 ? 1 : chunk; // left to right: L passes per window, so the bar moves per window
+            int perCall = b == LEFT_TO_RIGHT ? 1 : chunk; // left to right: L passes per window, so the bar moves per window
             for (int first = 0; first < windows; first += perCall) {
                 int count = Math.min(perCall, windows - first);
                 int[] part = Arrays.copyOfRange(tokens, first * len, (first + count) * len);
                 long chunkSeed = seeds.nextLong();
                 pooled.add(switch (m.causal() ? -1 : b) {
                     case -1 -> evaluator.autoregressiveNll(part, count, len);
-                    case 0 -> evaluator.continuousNelbo(part, count, len, sched, samples, chunkSeed);
-                    case 1 -> evaluator.lladaBound(part, count, len, samples, chunkSeed);
-                    case 2 -> evaluator.discreteNelbo(part, count, len, sched, steps, samples, chunkSeed);
-                    default -> evaluator.leftToRightNll(part, count, len);
+                    case CONTINUOUS -> evaluator.continuousNelbo(part, count, len, sched, samples, chunkSeed);
+                    case LLADA -> evaluator.lladaBound(part, count, len, samples, chunkSeed);
+                    case DISCRETE -> evaluator.discreteNelbo(part, count, len, sched, steps, samples, chunkSeed);
+                    case LEFT_TO_RIGHT -> evaluator.leftToRightNll(part, count, len);
+                    default -> throw new IllegalStateException("no estimate " + b);
                 });
-                if (progress != null) progress.update((long) b * windows + first + count, 0, (b == 3 ? "left to right" : "bound " + (b + 1)) + "/" + bounds);
+                if (progress != null) progress.update((long) b * windows + first + count, 0, (b == LEFT_TO_RIGHT ? "left to right" : "bound " + (b + 1)) + "/" + bounds);
             }
             estimates.add(pooled.result());
             // the causal model scores tokens 1..L-1 of each window (token 0 has no left context)

@@ -3,6 +3,7 @@ package jdlm.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -10,8 +11,13 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.MatchResult;
+import java.util.regex.Pattern;
 
 import jdlm.tokenizer.Tokenizer;
 import org.junit.jupiter.api.Test;
@@ -54,6 +60,35 @@ class BundledModelTest {
         assertEquals(j.get("text"), CommandRun.of("generate", "--prompt", "It is a truth universally acknowledged", "--length",
                 String.valueOf(length), "--steps", "32", "--block", "32", "--temperature", "0", "--json").json().get("text"),
                 "greedy decoding is deterministic");
+    }
+
+    /**
+     * "Looks like the corpus, not noise", made checkable: with the sampling its sampling.json
+     * suggests (what a newcomer's first {@code generate} uses), the words the model writes are
+     * words of its training text. Measured against the training vocabulary: Persuasion, which the
+     * model never saw, scores 0.95 (names and words only that novel uses); bytes drawn from the
+     * corpus's own byte frequencies 0.29–0.38 (short fragments like "a" and "no" count too). The
+     * 14,000-step model here: 36 of 36 words; the same seed at temperature 1.5 gives 0.85 with
+     * misspellings, at 3 0.55, as noisy text should fail.
+     */
+    @Test
+    void defaultModelWritesTheWordsOfItsCorpus() throws Exception {
+        Path corpus = bundled("default").getParent().getParent().resolve("../shared/data/austen_train.txt").normalize();
+        assumeTrue(Files.isRegularFile(corpus), "needs the training corpus at ../shared/data beside the checkout");
+        Set<String> vocabulary = new HashSet<>(words(Files.readString(corpus)));
+        String text = (String) CommandRun.of("generate", "--prompt", "It is a truth universally acknowledged", "--length", "160",
+                "--no-eos-stop", "--seed", "1", "--json").json().get("text");
+        List<String> written = words(text);
+        assertTrue(written.size() >= 20, "160 bytes of prose hold 20 words or more: " + text);
+        long known = written.stream().filter(vocabulary::contains).count();
+        assertTrue(known >= 0.85 * written.size(), known + " of " + written.size() + " words are the corpus's: " + text);
+    }
+
+    private static final Pattern LETTERS = Pattern.compile("\\p{L}+");
+
+    /** Runs of letters, lower-cased. */
+    private static List<String> words(String text) {
+        return LETTERS.matcher(text.toLowerCase(Locale.ROOT)).results().map(MatchResult::group).toList();
     }
 
     @Test

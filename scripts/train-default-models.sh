@@ -3,9 +3,9 @@
 # twin (models/default-ar), same size, tokenizer and token budget, trained on Jane Austen's novels
 # (../shared/data/austen_train.txt) and validated on Persuasion (austen_valid.txt, never trained on).
 # Each run pins itself to one core so both train at once on a 2-core machine.
-# Seven stages, each resuming the last (--resume keeps weights, optimizer and data order): the
+# Eight stages, each resuming the last (--resume keeps weights, optimizer and data order): the
 # learning rate follows a cosine over each stage's total (1,200, 2,400, 4,600, 6,800, 9,200, 11,600,
-# then 14,000 steps), so it restarts warm at each stage — the schedule the bundled weights were trained
+# 14,000, then 16,400 steps), so it restarts warm at each stage — the schedule the bundled weights were trained
 # with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,7 @@ for objective in mdlm ar; do
       --data $data/austen_train.txt --val $data/austen_valid.txt --out "runs/austen-$objective" \
       --objective "$objective" --preset small --steps 1200 --batch 16 --seq 256 --lr 1.5e-3 --warmup 60 \
       --eval-every 200 --eval-batches 4 --checkpoint-every 100 --seed 1
-    for steps in 2400 4600 6800 9200 11600 14000; do
+    for steps in 2400 4600 6800 9200 11600 14000 16400; do
       taskset -c "$cpu" ./jdlm train --out "runs/austen-$objective" --resume --steps $steps
     done
   ) > "runs/austen-$objective.log" 2>&1 &

@@ -20,7 +20,7 @@ for objective in mdlm ar; do
     taskset -c "$cpu" ./jdlm train \
       --data $data/austen_train.txt --val $data/austen_valid.txt --out "runs/austen-$objective" \
       --objective "$objective" --preset small --steps 1200 --batch 16 --seq 256 --lr 1.5e-3 --warmup 60 \
-      --eval-every 200 --eval-batches 4 --checkpoint-every 100 --seed 1
+      --eval-every 200 --eval-batches 4 --checkpoint-every 100 --seed 1 --keep-best
     for steps in 2400 4600 6800 9200 11600 14000 16400; do
       taskset -c "$cpu" ./jdlm train --out "runs/austen-$objective" --resume --steps $steps
     done

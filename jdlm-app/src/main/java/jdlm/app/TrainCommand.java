@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 
 import jdlm.format.Json;
 import jdlm.format.safetensors.DType;
+import jdlm.format.safetensors.SafetensorsFile;
 import jdlm.model.ModelConfig;
 import jdlm.model.Transformer;
 import jdlm.noise.NoiseSchedule;
@@ -100,9 +101,13 @@ public final class TrainCommand implements Callable<Integer> {
     boolean sft;
     @Option(names = "--init-from", paramLabel = "CHECKPOINT", description = "Start from these weights (a run directory or checkpoint file) instead of a random model.")
     Path initFrom;
+    @Option(names = "--keep-best", description = {"Also keep best.safetensors: the weights at the validation with the lowest loss so far",
+            "(early stopping for runs that overfit small data; weights only, loads with --model). Stays on through --resume."})
+    boolean keepBest;
     @Option(names = "--replace-malformed", description = "Replace invalid UTF-8 with U+FFFD instead of stopping.") boolean replaceMalformed;
 
     static final String CHECKPOINT = "checkpoint.safetensors";
+    static final String BEST = "best.safetensors";
     private final PrintStream err = System.err;
 
     @Override
@@ -119,6 +124,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             settings = Json.parseObject(restored.training(), 1 << 20);
             if (steps != null) settings.put("steps", (long) steps);
+            if (keepBest) settings.put("keep_best", true);
         } else {
             if (Files.exists(ckpt)) {
                 throw new IllegalArgumentException(out + " already holds a run (" + CHECKPOINT + "); continue it with --resume or choose another --out");
@@ -206,6 +212,10 @@ public final class TrainCommand implements Callable<Integer> {
         int startedAt = trainer.completedSteps();
         double[] lastVal = {Double.NaN};
         double[] smoothed = {Double.NaN};
+        boolean keepBest = Boolean.TRUE.equals(settings.get("keep_best"));
+        Path bestFile = out.resolve(BEST);
+        double[] best = {keepBest ? bestLoss(bestFile) : Double.NaN};
+        int[] bestStep = {-1};
         Trainer.Listener listener = new Trainer.Listener() {
             @Override public void onStep(Trainer.StepMetrics m) {
                 smoothed[0] = Double.isNaN(smoothed[0]) ? m.loss() : 0.95 * smoothed[0] + 0.05 * m.loss();
@@ -222,16 +232,20 @@ public final class TrainCommand implements Callable<Integer> {
                 valCurve.add(new LossCurvePlot.Point(step, loss));
                 appendMetrics(metrics, String.format(Locale.ROOT, "{\"step\":%d,\"val_loss\":%.6f}", step, loss));
                 writePlot(trainCurve, valCurve, config, settings);
+                if (keepBest && loss < best[0]) {
+                    best[0] = loss;
+                    bestStep[0] = step;
+                    Map<String, Object> state = new LinkedHashMap<>(settings);
+                    state.put("completed_steps", (long) step);
+                    state.put(BEST_LOSS, loss);
+                    save(new Checkpoint(config, trainer.model().parameters(), tok.spec().toJson(), Json.write(state),
+                            null, null, trainer.emaParameters()), bestFile);
+                }
             }
             @Override public void onCheckpoint(int completed) {
                 settings.put("completed_steps", (long) completed);
-                try {
-                    new Checkpoint(config, trainer.model().parameters(), tok.spec().toJson(), Json.write(settings),
-                            trainer.optimizer().firstMoment(), trainer.optimizer().secondMoment(), trainer.emaParameters())
-                            .save(out.resolve(CHECKPOINT), DType.F32);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException("could not write the checkpoint in " + out, e);
-                }
+                save(new Checkpoint(config, trainer.model().parameters(), tok.spec().toJson(), Json.write(settings),
+                        trainer.optimizer().firstMoment(), trainer.optimizer().secondMoment(), trainer.emaParameters()), out.resolve(CHECKPOINT));
             }
         };
         try {
@@ -247,7 +261,32 @@ public final class TrainCommand implements Callable<Integer> {
                 Double.isNaN(lastVal[0]) ? "n/a" : String.format(Locale.ROOT, "%.4f", lastVal[0]),
                 Double.isNaN(lastVal[0]) ? "n/a" : String.format(Locale.ROOT, "%.4f", lastVal[0] / Math.log(2)));
         err.println("checkpoint: " + out.resolve(CHECKPOINT) + "   plot: " + out.resolve("loss.svg") + "   log: " + metrics);
+        if (keepBest) {
+            err.println(bestStep[0] >= 0
+                    ? String.format(Locale.ROOT, "best: %s, validation loss %.4f nats/token at step %d", bestFile, best[0], bestStep[0])
+                    : Files.exists(bestFile) ? String.format(Locale.ROOT, "best: %s is still the best (validation loss %.4f nats/token)", bestFile, best[0])
+                    : "best: none kept (this run never validated; see --eval-every)");
+        }
         return 0;
+    }
+
+    private static final String BEST_LOSS = "best_val_loss";
+
+    private static void save(Checkpoint c, Path file) {
+        try {
+            c.save(file, DType.F32);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("could not write " + file, e);
+        }
+    }
+
+    /** The validation loss best.safetensors was kept for, or +∞ when there is none yet (or it says none). */
+    private static double bestLoss(Path file) {
+        if (!Files.exists(file)) return Double.POSITIVE_INFINITY;
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            Object loss = Json.parseObject(f.metadata().getOrDefault("jdlm.training", "{}"), 1 << 20).get(BEST_LOSS);
+            return loss instanceof Number n ? n.doubleValue() : Double.POSITIVE_INFINITY;
+        }
     }
 
     private Map<String, Object> settingsFromOptions() {
@@ -286,6 +325,7 @@ public final class TrainCommand implements Callable<Integer> {
         s.put("seed", seed);
         s.put("sft", sft);
         s.put("init_from", initFrom == null ? null : initFrom.toAbsolutePath().toString());
+        s.put("keep_best", keepBest);
         s.put("completed_steps", 0L);
         // Fail on bad names now, before minutes of tokenising.
         objectiveKind(objective);

@@ -108,6 +108,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     static final String CHECKPOINT = "checkpoint.safetensors";
     static final String BEST = "best.safetensors";
+    /** Key, in best.safetensors' training state, of the validation loss it was kept for. */
+    private static final String BEST_LOSS = "best_val_loss";
     private final PrintStream err = System.err;
 
     @Override
@@ -269,8 +271,6 @@ public final class TrainCommand implements Callable<Integer> {
         }
         return 0;
     }
-
-    private static final String BEST_LOSS = "best_val_loss";
 
     private static void save(Checkpoint c, Path file) {
         try {

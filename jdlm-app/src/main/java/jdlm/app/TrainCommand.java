@@ -101,8 +101,8 @@ public final class TrainCommand implements Callable<Integer> {
     boolean sft;
     @Option(names = "--init-from", paramLabel = "CHECKPOINT", description = "Start from these weights (a run directory or checkpoint file) instead of a random model.")
     Path initFrom;
-    @Option(names = "--keep-best", description = {"Also keep best.safetensors: the weights at the validation with the lowest loss so far",
-            "(early stopping for runs that overfit small data; weights only, loads with --model). Stays on through --resume."})
+    @Option(names = "--keep-best", description = "Also keep best.safetensors: the weights at the validation with the lowest loss so far"
+            + " (early stopping for runs that overfit small data; weights only, loads with --model). Stays on through --resume.")
     boolean keepBest;
     @Option(names = "--replace-malformed", description = "Replace invalid UTF-8 with U+FFFD instead of stopping.") boolean replaceMalformed;
 

@@ -214,9 +214,9 @@ public final class TrainCommand implements Callable<Integer> {
         int startedAt = trainer.completedSteps();
         double[] lastVal = {Double.NaN};
         double[] smoothed = {Double.NaN};
-        boolean keepBest = Boolean.TRUE.equals(settings.get("keep_best"));
+        boolean keepsBest = Boolean.TRUE.equals(settings.get("keep_best")); // the option, or the resumed run's
         Path bestFile = out.resolve(BEST);
-        double[] best = {keepBest ? bestLoss(bestFile) : Double.NaN};
+        double[] best = {keepsBest ? bestLoss(bestFile) : Double.NaN};
         int[] bestStep = {-1};
         Trainer.Listener listener = new Trainer.Listener() {
             @Override public void onStep(Trainer.StepMetrics m) {
@@ -234,7 +234,7 @@ public final class TrainCommand implements Callable<Integer> {
                 valCurve.add(new LossCurvePlot.Point(step, loss));
                 appendMetrics(metrics, String.format(Locale.ROOT, "{\"step\":%d,\"val_loss\":%.6f}", step, loss));
                 writePlot(trainCurve, valCurve, config, settings);
-                if (keepBest && loss < best[0]) {
+                if (keepsBest && loss < best[0]) {
                     best[0] = loss;
                     bestStep[0] = step;
                     Map<String, Object> state = new LinkedHashMap<>(settings);
@@ -263,7 +263,7 @@ public final class TrainCommand implements Callable<Integer> {
                 Double.isNaN(lastVal[0]) ? "n/a" : String.format(Locale.ROOT, "%.4f", lastVal[0]),
                 Double.isNaN(lastVal[0]) ? "n/a" : String.format(Locale.ROOT, "%.4f", lastVal[0] / Math.log(2)));
         err.println("checkpoint: " + out.resolve(CHECKPOINT) + "   plot: " + out.resolve("loss.svg") + "   log: " + metrics);
-        if (keepBest) {
+        if (keepsBest) {
             err.println(bestStep[0] >= 0
                     ? String.format(Locale.ROOT, "best: %s, validation loss %.4f nats/token at step %d", bestFile, best[0], bestStep[0])
                     : Files.exists(bestFile) ? String.format(Locale.ROOT, "best: %s is still the best (validation loss %.4f nats/token)", bestFile, best[0])

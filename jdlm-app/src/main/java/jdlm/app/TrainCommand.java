@@ -21,7 +21,10 @@ import jdlm.model.ModelConfig;
 import jdlm.model.Transformer;
 import jdlm.noise.NoiseSchedule;
 import jdlm.tensor.ThreadPool;
+import jdlm.tokenizer.BpeTokenizer;
+import jdlm.tokenizer.BpeTrainer;
 import jdlm.tokenizer.Tokenizer;
+import jdlm.tokenizer.TokenizerJsonExport;
 import jdlm.tokenizer.TokenizerSpec;
 import jdlm.tokenizer.Tokenizers;
 import jdlm.train.BatchSource;
@@ -68,7 +71,8 @@ public final class TrainCommand implements Callable<Integer> {
     String objective;
     @Option(names = "--schedule", defaultValue = "linear", description = "Masking schedule for mdlm: linear, cosine, polyK (default: ${DEFAULT-VALUE}).")
     String schedule;
-    @Option(names = "--tokenizer", defaultValue = "bytes", description = "bytes (256 bytes + specials) or gpt2 (r50k BPE) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--tokenizer", defaultValue = "bytes", description = "bytes (256 bytes + specials), gpt2 (r50k BPE), or bpe:N, a byte-level BPE"
+            + " of N ids learned from --data before training (GPT-2's method; kept in the model and in RUN_DIR/tokenizer.json) (default: ${DEFAULT-VALUE}).")
     String tokenizer;
     @Option(names = "--preset", defaultValue = "small", description = "Model size: tiny, small (~7.6M), default (~25M) (default: ${DEFAULT-VALUE}).")
     String preset;
@@ -135,7 +139,7 @@ public final class TrainCommand implements Callable<Integer> {
             settings = settingsFromOptions();
         }
 
-        Tokenizer tok = Tokenizers.byName((String) settings.get("tokenizer"));
+        Tokenizer tok = runTokenizer(settings, restored);
         Path trainTokens = out.resolve("train.tokens"), valTokens = out.resolve("val.tokens");
         boolean sftRun = Boolean.TRUE.equals(settings.get("sft"));
         if (!resume && !sftRun) {
@@ -193,17 +197,60 @@ public final class TrainCommand implements Callable<Integer> {
         return runTraining(trainer, train, validation, settings, tok, config, options);
     }
 
-    /** The checkpoint named by --init-from (a run directory or a file); its tokenizer must be the run's. */
+    /**
+     * The run's tokenizer: the stored one when resuming; with --init-from, the starting model's (which
+     * must be the one asked for); a bpe:N vocabulary learned from --data; otherwise the named one.
+     */
+    private Tokenizer runTokenizer(Map<String, Object> settings, Checkpoint restored) throws IOException {
+        if (restored != null) return Tokenizers.fromSpec(TokenizerSpec.fromJson(restored.tokenizer()));
+        String name = (String) settings.get("tokenizer");
+        if (settings.get("init_from") != null) {
+            Path from = Path.of((String) settings.get("init_from"));
+            Checkpoint init = Checkpoint.load(Files.isDirectory(from) ? from.resolve(CHECKPOINT) : from);
+            if (init.tokenizer() == null) return Tokenizers.byName(name);
+            TokenizerSpec have = TokenizerSpec.fromJson(init.tokenizer());
+            // A learned vocabulary is the starting model's, whatever N says (learning may have stopped short of N).
+            boolean learned = have.type().equals(BpeTokenizer.NAME);
+            boolean same = learned ? Tokenizers.isLearned(name) : !Tokenizers.isLearned(name) && have.equals(Tokenizers.byName(name).spec());
+            if (!same) {
+                String flag = learned ? "bpe:" + have.vocabSize() + " (its learned vocabulary is reused)"
+                        : have.type().equals("byte") ? "bytes" : have.type();
+                throw new IllegalArgumentException("--init-from " + from + " was trained with the " + have + " tokenizer; pass --tokenizer " + flag);
+            }
+            return Tokenizers.fromSpec(have);
+        }
+        if (!Tokenizers.isLearned(name)) return Tokenizers.byName(name);
+        if (Boolean.TRUE.equals(settings.get("sft"))) {
+            throw new IllegalArgumentException("--sft --tokenizer " + name + ": a vocabulary is learned from plain text, not from SFT pairs;"
+                    + " fine-tune a model trained with it (--init-from), which brings its vocabulary");
+        }
+        long t0 = System.nanoTime();
+        Corpus corpus = Corpus.open(Path.of((String) settings.get("data")), replaceMalformed);
+        List<String> docs = new ArrayList<>();
+        long chars = 0;
+        for (int i = 0; i < corpus.files().size() && chars < BPE_SAMPLE_CHARS; i++) {
+            String d = corpus.read(i);
+            if (chars + d.length() > BPE_SAMPLE_CHARS) d = d.substring(0, (int) (BPE_SAMPLE_CHARS - chars));
+            docs.add(d);
+            chars += d.length();
+        }
+        err.printf(Locale.ROOT, "learning a %s vocabulary from %,d characters of %s...%n", name, chars, corpus.root());
+        BpeTokenizer tok = BpeTrainer.train(docs, Tokenizers.learnedSize(name));
+        Files.createDirectories(out);
+        TokenizerJsonExport.write(tok, out.resolve("tokenizer.json"));
+        err.printf(Locale.ROOT, "  %,d ids (%,d merges) in %.1fs -> %s%n", tok.vocabSize(), tok.vocabSize() - 259,
+                (System.nanoTime() - t0) / 1e9, out.resolve("tokenizer.json"));
+        return tok;
+    }
+
+    /** The checkpoint named by --init-from (a run directory or a file); {@link #runTokenizer} checked its tokenizer. */
     private static Checkpoint initCheckpoint(Map<String, Object> settings) {
         Path from = Path.of((String) settings.get("init_from"));
-        Checkpoint init = Checkpoint.load(Files.isDirectory(from) ? from.resolve(CHECKPOINT) : from);
-        String want = Tokenizers.byName((String) settings.get("tokenizer")).spec().toJson();
-        if (init.tokenizer() != null && !TokenizerSpec.fromJson(init.tokenizer()).toJson().equals(want)) {
-            throw new IllegalArgumentException("--init-from " + from + " was trained with tokenizer " + init.tokenizer()
-                    + "; pass the same --tokenizer");
-        }
-        return init;
+        return Checkpoint.load(Files.isDirectory(from) ? from.resolve(CHECKPOINT) : from);
     }
+
+    /** A bpe:N vocabulary is learned from at most this much of the training text (the start of it). */
+    static final long BPE_SAMPLE_CHARS = 64L << 20;
 
     private int runTraining(Trainer trainer, BatchSource train, BatchSource validation, Map<String, Object> settings,
                             Tokenizer tok, ModelConfig config, TrainingOptions options) throws IOException {
@@ -330,7 +377,8 @@ public final class TrainCommand implements Callable<Integer> {
         // Fail on bad names now, before minutes of tokenising.
         objectiveKind(objective);
         if (objective.equals("mdlm")) NoiseSchedule.named(schedule);
-        Tokenizers.byName((String) s.get("tokenizer"));
+        if (Tokenizers.isLearned((String) s.get("tokenizer"))) Tokenizers.learnedSize((String) s.get("tokenizer"));
+        else Tokenizers.byName((String) s.get("tokenizer"));
         return s;
     }
 

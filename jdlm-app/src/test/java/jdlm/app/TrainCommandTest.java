@@ -3,6 +3,7 @@ package jdlm.app;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,10 @@ import java.util.List;
 import java.util.Map;
 
 import jdlm.format.Json;
+import jdlm.tokenizer.BpeTokenizer;
+import jdlm.tokenizer.Tokenizer;
+import jdlm.tokenizer.TokenizerSpec;
+import jdlm.tokenizer.Tokenizers;
 import jdlm.train.Checkpoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,6 +51,64 @@ class TrainCommandTest {
         CommandRun eval = CommandRun.of("eval", "--model", run.resolve(TrainCommand.BEST).toString(), "--data", TinyRuns.text().toString(),
                 "--max-sequences", "2", "--json");
         assertEquals(0, eval.exit(), eval.err());
+    }
+
+    /**
+     * --tokenizer bpe:N learns a vocabulary from --data, keeps it in the checkpoint (and as
+     * tokenizer.json in the run directory), and every command that loads the model rebuilds it: the
+     * resumed run, generate, and the GGUF and Hugging Face exports, which generate the same text
+     * greedily (F32, so the same weights).
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void learnedBpeVocabularyTravelsWithTheModel() throws Exception {
+        Path run = dir.resolve("bpe");
+        train(run, "--steps", "3", "--tokenizer", "bpe:300", "--objective", "mdlm");
+        TokenizerSpec spec = TrainCommand.storedTokenizer(run);
+        assertEquals("bpe", spec.type());
+        Tokenizer stored = Tokenizers.fromSpec(spec);
+        String sentence = "the cat sat on the mat. she said hello to him.";
+        int[] ids = stored.encode(sentence);
+        assertTrue(ids.length < sentence.length() / 2, "whole words of the training text are single tokens: " + ids.length + " ids");
+        BpeTokenizer fromFile = BpeTokenizer.fromTokenizerJson(run.resolve("tokenizer.json"),
+                new BpeTokenizer.SpecialIds(spec.eosId(), spec.maskId(), spec.padId(), -1));
+        assertArrayEquals(ids, fromFile.encode(sentence));
+        Map<String, Object> config = Json.parseObject(Files.readString(run.resolve("config.json")), 1 << 20);
+        assertEquals((long) spec.vocabSize(), ((Map<String, Object>) config.get("model")).get("vocab_size"));
+
+        assertEquals(0, CommandRun.of("train", "--out", run.toString(), "--resume", "--steps", "4").exit());
+        assertEquals(spec, TrainCommand.storedTokenizer(run), "a resumed run keeps the vocabulary");
+
+        String[] greedy = {"--prompt", "the cat", "--length", "12", "--steps", "6", "--temperature", "0", "--no-eos-stop", "--json"};
+        String text = generated(run, greedy);
+        assertTrue(!text.isEmpty(), "--no-eos-stop fills the length");
+        Path gguf = dir.resolve("bpe.gguf"), hf = dir.resolve("bpe-hf");
+        assertEquals(0, CommandRun.of("convert", run.toString(), gguf.toString(), "--type", "f32").exit());
+        assertEquals(0, CommandRun.of("convert", run.toString(), hf.toString(), "--format", "hf", "--type", "f32").exit());
+        assertEquals(text, generated(gguf, greedy), "the GGUF export");
+        assertEquals(text, generated(hf, greedy), "the Hugging Face export");
+
+        CommandRun wrong = CommandRun.of("train", "--data", TinyRuns.text().toString(), "--out", dir.resolve("x").toString(),
+                "--init-from", run.toString(), "--steps", "1");
+        assertEquals(2, wrong.exit());
+        assertTrue(wrong.err().contains("--tokenizer bpe:" + spec.vocabSize()), wrong.err());
+        CommandRun sft = CommandRun.of("train", "--sft", "--data", TinyRuns.text().toString(), "--out", dir.resolve("y").toString(),
+                "--tokenizer", "bpe:300", "--steps", "1");
+        assertEquals(2, sft.exit());
+        assertTrue(sft.err().contains("--init-from"), sft.err());
+        CommandRun badSize = CommandRun.of("train", "--data", TinyRuns.text().toString(), "--out", dir.resolve("z").toString(),
+                "--tokenizer", "bpe:10", "--steps", "1");
+        assertEquals(2, badSize.exit());
+        assertTrue(badSize.err().contains("bpe:4096"), badSize.err());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String generated(Path model, String... args) {
+        List<String> all = new ArrayList<>(List.of("generate", "--model", model.toString()));
+        all.addAll(List.of(args));
+        CommandRun r = CommandRun.of(all.toArray(String[]::new));
+        assertEquals(0, r.exit(), r.err());
+        return (String) r.json().get("text");
     }
 
     /** A tiny run that must succeed (the command's messages go to System.err, not to CommandRun). */

@@ -72,15 +72,25 @@ public final class BpeTokenizer implements Tokenizer {
     private final AddedTokenMatcher literalTokens = new AddedTokenMatcher();
     private final AddedTokenMatcher allAddedTokens = new AddedTokenMatcher();
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
+    /** The tokenizer.json of a vocabulary jdlm learned, stored with the model; null for imported ones. */
+    private final String tokenizerJson;
 
     /** Reads a Hugging Face tokenizer.json; special ids come from the model's config.json. */
     public static BpeTokenizer fromTokenizerJson(Path file, SpecialIds ids) {
-        return new BpeTokenizer(TokenizerJson.read(file, ids));
+        return new BpeTokenizer(TokenizerJson.read(file, ids), null);
     }
 
     /** Parses tokenizer.json text; {@code file} names it in error messages. */
     public static BpeTokenizer fromTokenizerJson(String json, Path file, SpecialIds ids) {
-        return new BpeTokenizer(TokenizerJson.parse(json, file, ids));
+        return new BpeTokenizer(TokenizerJson.parse(json, file, ids), null);
+    }
+
+    /**
+     * A vocabulary jdlm learned ({@link BpeTrainer}) or stored with a model it trained: the
+     * tokenizer.json text is kept, so that {@link #spec()} can store it again.
+     */
+    static BpeTokenizer learned(String json, Path source, SpecialIds ids) {
+        return new BpeTokenizer(TokenizerJson.parse(json, source, ids), json);
     }
 
     /**
@@ -88,10 +98,11 @@ public final class BpeTokenizer implements Tokenizer {
      * {@code general.architecture} where the pre-tokeniser is not named).
      */
     public static BpeTokenizer fromGguf(Path file, Map<String, Object> metadata) {
-        return new BpeTokenizer(GgufVocabulary.read(file, metadata));
+        return new BpeTokenizer(GgufVocabulary.read(file, metadata), null);
     }
 
-    BpeTokenizer(BpeVocabulary v) {
+    private BpeTokenizer(BpeVocabulary v, String tokenizerJson) {
+        this.tokenizerJson = tokenizerJson;
         Path src = v.source();
         vocabSize = v.tokens().length;
         eos = checkSpecialId(src, "EOS", v.eos(), false);
@@ -288,6 +299,17 @@ public final class BpeTokenizer implements Tokenizer {
     @Override public int maskId() { return mask; }
     @Override public int padId() { return pad; }
     @Override public String name() { return NAME; }
+
+    /** The tokenizer.json text of a vocabulary jdlm learned, or null for one imported with a model. */
+    public String tokenizerJson() {
+        return tokenizerJson;
+    }
+
+    /** Learned vocabularies carry their tokenizer.json, so that a model file can rebuild them. */
+    @Override
+    public TokenizerSpec spec() {
+        return new TokenizerSpec(NAME, vocabSize, eos, mask, pad, tokenizerJson);
+    }
 
     /** The BOS id, or -1 when the model has none. Encoding never adds it; a chat template does. */
     public int bosId() {

@@ -6,13 +6,19 @@ import jdlm.format.Json;
 import jdlm.format.JsonException;
 
 /**
- * What a model or token file records about its tokenizer: the type ("byte", "gpt2") and the
- * vocabulary size and special ids it was built with. {@link Tokenizers#fromSpec} rebuilds the
- * tokenizer and refuses a spec whose numbers do not match that type.
+ * What a model or token file records about its tokenizer: the type ("byte", "gpt2", "bpe") and the
+ * vocabulary size and special ids it was built with; a BPE vocabulary jdlm learned also carries its
+ * tokenizer.json text ({@code vocabulary}, null for the other types). {@link Tokenizers#fromSpec}
+ * rebuilds the tokenizer and refuses a spec whose numbers do not match.
  */
-public record TokenizerSpec(String type, int vocabSize, int eosId, int maskId, int padId) {
-    /** Longest JSON text {@link #fromJson} reads; a spec is a few dozen characters. */
-    private static final int MAX_JSON_CHARS = 64 * 1024;
+public record TokenizerSpec(String type, int vocabSize, int eosId, int maskId, int padId, String vocabulary) {
+    /** Longest JSON text {@link #fromJson} reads: a learned vocabulary of 65k ids is a few MB. */
+    public static final int MAX_JSON_CHARS = 16 << 20;
+
+    /** A spec of a built-in tokenizer, which needs no vocabulary stored. */
+    public TokenizerSpec(String type, int vocabSize, int eosId, int maskId, int padId) {
+        this(type, vocabSize, eosId, maskId, padId, null);
+    }
 
     public String toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -21,7 +27,14 @@ public record TokenizerSpec(String type, int vocabSize, int eosId, int maskId, i
         m.put("eos_id", (long) eosId);
         m.put("mask_id", (long) maskId);
         m.put("pad_id", (long) padId);
+        if (vocabulary != null) m.put("vocabulary", vocabulary);
         return Json.write(m);
+    }
+
+    /** Short form for messages: everything but the vocabulary text. */
+    @Override
+    public String toString() {
+        return type + " (vocabulary " + vocabSize + ", EOS " + eosId + ", MASK " + maskId + ", PAD " + padId + ")";
     }
 
     /** Reads {@link #toJson()}'s form; missing or mistyped fields are an IllegalArgumentException. */
@@ -33,7 +46,7 @@ public record TokenizerSpec(String type, int vocabSize, int eosId, int maskId, i
             throw new IllegalArgumentException("tokenizer spec is not valid JSON: " + e.getMessage(), e);
         }
         return new TokenizerSpec(string(m, "type"), integer(m, "vocab_size"), integer(m, "eos_id"),
-                integer(m, "mask_id"), integer(m, "pad_id"));
+                integer(m, "mask_id"), integer(m, "pad_id"), m.containsKey("vocabulary") ? string(m, "vocabulary") : null);
     }
 
     private static String string(Map<String, Object> m, String key) {

@@ -39,6 +39,11 @@ final class TestVocabulary {
 
     /** Learns {@code mergeCount} merges from the pieces {@code split} cuts from {@code corpus}. */
     static TestVocabulary learn(String corpus, Pattern split, int mergeCount) {
+        return learn(corpus, split, mergeCount, false);
+    }
+
+    /** Like {@link #learn(String, Pattern, int)}; with {@code stopBelowTwo}, no pair occurring once is merged. */
+    static TestVocabulary learn(String corpus, Pattern split, int mergeCount, boolean stopBelowTwo) {
         Map<List<String>, Integer> words = new HashMap<>();
         Matcher m = split.matcher(corpus);
         while (m.find()) words.merge(symbols(m.group()), 1, Integer::sum);
@@ -49,12 +54,13 @@ final class TestVocabulary {
                 List<String> s = w.getKey();
                 for (int i = 0; i + 1 < s.size(); i++) pairCount.merge(s.get(i) + "\u0100" + s.get(i + 1), w.getValue(), Integer::sum);
             }
+            // The most frequent pair; among equals, the first by left bytes, then right bytes (as BpeTrainer).
             String best = null;
             for (Map.Entry<String, Integer> e : pairCount.entrySet()) {
                 if (best == null || e.getValue() > pairCount.get(best) || (e.getValue().equals(pairCount.get(best))
-                        && e.getKey().compareTo(best) < 0)) best = e.getKey();
+                        && comparePairs(e.getKey(), best) < 0)) best = e.getKey();
             }
-            if (best == null) break;
+            if (best == null || (stopBelowTwo && pairCount.get(best) < 2)) break;
             String[] pair = best.split("\u0100");
             merges.add(pair);
             Map<List<String>, Integer> next = new HashMap<>();
@@ -68,6 +74,13 @@ final class TestVocabulary {
             words = next;
         }
         return of(merges);
+    }
+
+    /** Orders "left\u0100right" keys by left, then right (byte strings as ISO-8859-1 chars). */
+    private static int comparePairs(String a, String b) {
+        String[] x = a.split("\u0100"), y = b.split("\u0100");
+        int c = x[0].compareTo(y[0]);
+        return c != 0 ? c : x[1].compareTo(y[1]);
     }
 
     /**

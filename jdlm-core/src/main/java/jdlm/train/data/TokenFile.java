@@ -27,7 +27,7 @@ import jdlm.tokenizer.TokenizerSpec;
  *   8  int32    version (1)
  *  12  int32    bytes per token: 2 (unsigned 16-bit, when vocabSize ≤ 65536) or 4 (int32)
  *  16  int32    vocabulary size
- *  20  int32    n = length of the tokenizer spec JSON in bytes (≤ 65536)
+ *  20  int32    n = length of the tokenizer spec JSON in bytes (≤ 16 MiB: a learned BPE carries its vocabulary)
  *  24  int64    token count
  *  32  int64    document count
  *  40  n bytes  tokenizer spec, UTF-8 JSON ({@link TokenizerSpec#toJson()})
@@ -42,7 +42,7 @@ public final class TokenFile implements AutoCloseable {
     static final byte[] MAGIC = {'J', 'D', 'L', 'M', 'T', 'O', 'K', 0};
     static final int VERSION = 1;
     static final int FIXED_HEADER = 40;
-    static final int MAX_SPEC_BYTES = 65536;
+    static final int MAX_SPEC_BYTES = TokenizerSpec.MAX_JSON_CHARS;
     private static final int ALIGN = 64;
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);

@@ -207,17 +207,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (settings.get("init_from") != null) {
             Path from = Path.of((String) settings.get("init_from"));
             Checkpoint init = Checkpoint.load(Files.isDirectory(from) ? from.resolve(CHECKPOINT) : from);
-            if (init.tokenizer() == null) return Tokenizers.byName(name);
-            TokenizerSpec have = TokenizerSpec.fromJson(init.tokenizer());
-            // A learned vocabulary is the starting model's, whatever N says (learning may have stopped short of N).
-            boolean learned = have.type().equals(BpeTokenizer.NAME);
-            boolean same = learned ? Tokenizers.isLearned(name) : !Tokenizers.isLearned(name) && have.equals(Tokenizers.byName(name).spec());
-            if (!same) {
-                String flag = learned ? "bpe:" + have.vocabSize() + " (its learned vocabulary is reused)"
-                        : have.type().equals("byte") ? "bytes" : have.type();
-                throw new IllegalArgumentException("--init-from " + from + " was trained with the " + have + " tokenizer; pass --tokenizer " + flag);
-            }
-            return Tokenizers.fromSpec(have);
+            if (init.tokenizer() != null) return initTokenizer(from, TokenizerSpec.fromJson(init.tokenizer()), name);
         }
         if (!Tokenizers.isLearned(name)) return Tokenizers.byName(name);
         if (Boolean.TRUE.equals(settings.get("sft"))) {
@@ -238,9 +228,21 @@ public final class TrainCommand implements Callable<Integer> {
         BpeTokenizer tok = BpeTrainer.train(docs, Tokenizers.learnedSize(name));
         Files.createDirectories(out);
         TokenizerJsonExport.write(tok, out.resolve("tokenizer.json"));
-        err.printf(Locale.ROOT, "  %,d ids (%,d merges) in %.1fs -> %s%n", tok.vocabSize(), tok.vocabSize() - 259,
-                (System.nanoTime() - t0) / 1e9, out.resolve("tokenizer.json"));
+        err.printf(Locale.ROOT, "  %,d ids in %.1fs -> %s%n", tok.vocabSize(), (System.nanoTime() - t0) / 1e9, out.resolve("tokenizer.json"));
         return tok;
+    }
+
+    /** The --init-from model's tokenizer, when it is the one --tokenizer asks for. */
+    private static Tokenizer initTokenizer(Path from, TokenizerSpec have, String name) {
+        // A learned vocabulary is the starting model's, whatever N says (learning may stop short of N).
+        boolean learned = have.type().equals(BpeTokenizer.NAME);
+        boolean same = learned ? Tokenizers.isLearned(name) : !Tokenizers.isLearned(name) && have.equals(Tokenizers.byName(name).spec());
+        if (!same) {
+            String flag = learned ? "bpe:" + have.vocabSize() + " (its learned vocabulary is reused)"
+                    : have.type().equals("byte") ? "bytes" : have.type();
+            throw new IllegalArgumentException("--init-from " + from + " was trained with the " + have + " tokenizer; pass --tokenizer " + flag);
+        }
+        return Tokenizers.fromSpec(have);
     }
 
     /** The checkpoint named by --init-from (a run directory or a file); {@link #runTokenizer} checked its tokenizer. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -45,15 +46,15 @@ class BundledModelTest {
         List<Object> tokens = (List<Object>) j.get("tokens");
         assertTrue(tokens.size() <= length, "the answer is at most --length tokens");
         Tokenizer tok = LoadedModel.open(model, false, s -> { }).tokenizer();
-        byte[] bytes = new byte[tokens.size()];
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         for (int i = 0; i < tokens.size(); i++) {
             int id = ((Number) tokens.get(i)).intValue();
             assertFalse(tok.isSpecial(id), "no MASK, EOS or PAD inside the answer (it ends at EOS): token " + i + " = " + id);
-            bytes[i] = (byte) id;
+            bytes.writeBytes(tok.tokenBytes(id));
         }
         try {
             StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes));
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes.toByteArray()));
         } catch (CharacterCodingException e) {
             throw new AssertionError("the answer is not valid UTF-8: " + e, e);
         }

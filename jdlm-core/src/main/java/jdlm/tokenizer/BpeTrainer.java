@@ -55,6 +55,17 @@ public final class BpeTrainer {
 
         PairCounts counts = new PairCounts(tokenBytes);
         for (int w = 0; w < words.size(); w++) counts.addWord(words.symbols[w], words.length[w], words.freq[w]);
+        // Which words hold each token (entries may be stale: a merge checks), so that a merge visits
+        // only the words of its left token, not every word.
+        List<int[]> wordsOf = new ArrayList<>();
+        int[] wordsOfSize = new int[vocabSize];
+        for (int t = 0; t < 256; t++) wordsOf.add(new int[4]);
+        for (int w = 0; w < words.size(); w++) {
+            for (int i = 0; i < words.length[w]; i++) {
+                int t = words.symbols[w][i];
+                if (i == 0 || !seenEarlier(words.symbols[w], i)) addWord(wordsOf, wordsOfSize, t, w);
+            }
+        }
         while (tokenBytes.size() + SPECIALS < vocabSize) {
             long best = counts.pollMostFrequent();
             if (best == PairCounts.NONE) break; // every remaining pair occurs once at most
@@ -70,13 +81,17 @@ public final class BpeTrainer {
                 merged = tokenBytes.size();
                 tokenBytes.add(joined);
                 idOfText.put(key, merged);
+                wordsOf.add(new int[4]);
             }
             merges.add(new int[] {left, right});
-            for (int w = 0; w < words.size(); w++) {
+            int[] candidates = wordsOf.get(left);
+            for (int k = 0, n = wordsOfSize[left]; k < n; k++) {
+                int w = candidates[k];
                 if (!contains(words.symbols[w], words.length[w], left, right)) continue;
                 counts.addWord(words.symbols[w], words.length[w], -words.freq[w]);
                 words.length[w] = replace(words.symbols[w], words.length[w], left, right, merged);
                 counts.addWord(words.symbols[w], words.length[w], words.freq[w]);
+                addWord(wordsOf, wordsOfSize, merged, w);
             }
         }
         int size = tokenBytes.size() + SPECIALS;
@@ -89,6 +104,20 @@ public final class BpeTrainer {
     static List<String> merges(String tokenizerJson) {
         Map<String, Object> root = jdlm.format.Json.parseObject(tokenizerJson, TokenizerSpec.MAX_JSON_CHARS);
         return (List<String>) (List<?>) ((Map<String, Object>) root.get("model")).get("merges");
+    }
+
+    private static boolean seenEarlier(int[] s, int i) {
+        for (int j = 0; j < i; j++) if (s[j] == s[i]) return true;
+        return false;
+    }
+
+    private static void addWord(List<int[]> wordsOf, int[] sizes, int token, int word) {
+        int[] list = wordsOf.get(token);
+        int n = sizes[token];
+        if (n > 0 && list[n - 1] == word) return; // a word is visited once per merge
+        if (n == list.length) wordsOf.set(token, list = Arrays.copyOf(list, 2 * n));
+        list[n] = word;
+        sizes[token] = n + 1;
     }
 
     private static boolean contains(int[] s, int n, int left, int right) {

@@ -4,7 +4,7 @@ package jdlm.tokenizer;
 public final class Tokenizers {
     private Tokenizers() {}
 
-    /** "byte" or "gpt2" ("bpe:N" vocabularies are learned from text: {@link #learn}). */
+    /** "byte" or "gpt2" ("bpe:N" vocabularies are learned from text: {@link BpeTrainer}). */
     public static Tokenizer byName(String name) {
         return switch (name) {
             case ByteTokenizer.NAME -> new ByteTokenizer();
@@ -32,11 +32,6 @@ public final class Tokenizers {
         }
         throw new IllegalArgumentException("tokenizer \"" + name + "\": expected bpe:N with N from " + BpeTrainer.MIN_VOCAB
                 + " to 65536 ids in all (256 bytes, the merges, EOS, MASK, PAD), e.g. bpe:4096");
-    }
-
-    /** Learns "bpe:N" from text ({@link BpeTrainer}). */
-    public static BpeTokenizer learn(String name, CharSequence text) {
-        return BpeTrainer.train(text, learnedSize(name));
     }
 
     /** Rebuilds a stored tokenizer, refusing a spec whose sizes or special ids differ from its type's. */

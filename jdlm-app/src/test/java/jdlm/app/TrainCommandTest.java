@@ -102,7 +102,6 @@ class TrainCommandTest {
         assertTrue(badSize.err().contains("bpe:4096"), badSize.err());
     }
 
-    @SuppressWarnings("unchecked")
     private static String generated(Path model, String... args) {
         List<String> all = new ArrayList<>(List.of("generate", "--model", model.toString()));
         all.addAll(List.of(args));

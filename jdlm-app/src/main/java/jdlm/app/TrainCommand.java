@@ -139,7 +139,8 @@ public final class TrainCommand implements Callable<Integer> {
             settings = settingsFromOptions();
         }
 
-        Tokenizer tok = runTokenizer(settings, restored);
+        Checkpoint init = restored == null && settings.get("init_from") != null ? initCheckpoint(settings) : null;
+        Tokenizer tok = runTokenizer(settings, restored, init);
         Path trainTokens = out.resolve("train.tokens"), valTokens = out.resolve("val.tokens");
         boolean sftRun = Boolean.TRUE.equals(settings.get("sft"));
         if (!resume && !sftRun) {
@@ -147,7 +148,7 @@ public final class TrainCommand implements Callable<Integer> {
             if (settings.get("val") != null) tokenize(Path.of((String) settings.get("val")), tok, valTokens);
         }
         TrainingOptions options = trainingOptions(settings);
-        Checkpoint start = restored != null ? restored : settings.get("init_from") != null ? initCheckpoint(settings) : null;
+        Checkpoint start = restored != null ? restored : init;
         ModelConfig config = start != null ? start.config() : modelConfig(settings, tok);
         if (integer(settings, "seq") > config.contextLength()) {
             throw new IllegalArgumentException("--seq " + settings.get("seq") + " is larger than the model's context length "
@@ -201,13 +202,11 @@ public final class TrainCommand implements Callable<Integer> {
      * The run's tokenizer: the stored one when resuming; with --init-from, the starting model's (which
      * must be the one asked for); a bpe:N vocabulary learned from --data; otherwise the named one.
      */
-    private Tokenizer runTokenizer(Map<String, Object> settings, Checkpoint restored) throws IOException {
+    private Tokenizer runTokenizer(Map<String, Object> settings, Checkpoint restored, Checkpoint init) throws IOException {
         if (restored != null) return Tokenizers.fromSpec(TokenizerSpec.fromJson(restored.tokenizer()));
         String name = (String) settings.get("tokenizer");
-        if (settings.get("init_from") != null) {
-            Path from = Path.of((String) settings.get("init_from"));
-            Checkpoint init = Checkpoint.load(Files.isDirectory(from) ? from.resolve(CHECKPOINT) : from);
-            if (init.tokenizer() != null) return initTokenizer(from, TokenizerSpec.fromJson(init.tokenizer()), name);
+        if (init != null && init.tokenizer() != null) {
+            return initTokenizer((String) settings.get("init_from"), TokenizerSpec.fromJson(init.tokenizer()), name);
         }
         if (!Tokenizers.isLearned(name)) return Tokenizers.byName(name);
         if (Boolean.TRUE.equals(settings.get("sft"))) {
@@ -233,7 +232,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** The --init-from model's tokenizer, when it is the one --tokenizer asks for. */
-    private static Tokenizer initTokenizer(Path from, TokenizerSpec have, String name) {
+    private static Tokenizer initTokenizer(String from, TokenizerSpec have, String name) {
         // A learned vocabulary is the starting model's, whatever N says (learning may stop short of N).
         boolean learned = have.type().equals(BpeTokenizer.NAME);
         boolean same = learned ? Tokenizers.isLearned(name) : !Tokenizers.isLearned(name) && have.equals(Tokenizers.byName(name).spec());
@@ -245,7 +244,7 @@ public final class TrainCommand implements Callable<Integer> {
         return Tokenizers.fromSpec(have);
     }
 
-    /** The checkpoint named by --init-from (a run directory or a file); {@link #runTokenizer} checked its tokenizer. */
+    /** The checkpoint named by --init-from (a run directory or a file); {@link #runTokenizer} checks its tokenizer. */
     private static Checkpoint initCheckpoint(Map<String, Object> settings) {
         Path from = Path.of((String) settings.get("init_from"));
         return Checkpoint.load(Files.isDirectory(from) ? from.resolve(CHECKPOINT) : from);

@@ -103,7 +103,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--sft", description = {"Supervised fine-tuning: --data (and --val) are JSON lines of {\"prompt\": ..., \"response\": ...};",
             "prompts stay clean, answers are padded with EOS to --seq (LLaDA SFT). Usually with --init-from."})
     boolean sft;
-    @Option(names = "--init-from", paramLabel = "CHECKPOINT", description = "Start from these weights (a run directory or checkpoint file) instead of a random model.")
+    @Option(names = "--init-from", paramLabel = "CHECKPOINT", description = {"Start from these weights (a run directory or checkpoint file) instead of a random model.",
+            "A causal (--objective ar) model trained on with mdlm or llada is adapted to masked diffusion (Dream): attention becomes"
+            + " bidirectional and position i is predicted from the hidden state at i-1, as the causal model learned."})
     Path initFrom;
     @Option(names = "--keep-best", description = "Also keep best.safetensors: the weights at the validation with the lowest loss so far"
             + " (early stopping for runs that overfit small data; weights only, loads with --model). Stays on through --resume.")
@@ -150,13 +152,18 @@ public final class TrainCommand implements Callable<Integer> {
         TrainingOptions options = trainingOptions(settings);
         Checkpoint start = restored != null ? restored : init;
         ModelConfig config = start != null ? start.config() : modelConfig(settings, tok);
+        if (init != null && config.causal() && !settings.get("objective").equals("ar")) {
+            config = config.adaptedToDiffusion();
+            err.println("adapting the causal model of --init-from to masked diffusion (as Dream and DiffuLLaMA did):"
+                    + " attention becomes bidirectional and each position's logits are read from the hidden state before it");
+        }
         if (integer(settings, "seq") > config.contextLength()) {
             throw new IllegalArgumentException("--seq " + settings.get("seq") + " is larger than the model's context length "
                     + config.contextLength() + "; use --seq ≤ " + config.contextLength() + " or a larger --context");
         }
         if (config.causal() != settings.get("objective").equals("ar")) {
             throw new IllegalArgumentException("--objective " + settings.get("objective") + " does not fit the " + (config.causal() ? "causal" : "bidirectional")
-                    + " model of --init-from; use ar for a causal model, mdlm or llada for a bidirectional one");
+                    + " model of --init-from; a masked-diffusion model does not become causal again, use mdlm or llada");
         }
         Transformer model = new Transformer(config, start != null ? start.parameters() : Transformer.initialized(config, options.seed()).parameters());
         Objective obj = objective(settings, tok, config);

@@ -102,6 +102,46 @@ class TrainCommandTest {
         assertTrue(badSize.err().contains("bpe:4096"), badSize.err());
     }
 
+    /**
+     * --init-from a causal model with a masked objective adapts it (Dream): the run's model is
+     * bidirectional with shifted logits, starts from the causal weights, resumes as such, samples,
+     * and travels as GGUF (which records the shift) but not as a Hugging Face LLaDA directory.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void causalModelIsAdaptedToMaskedDiffusion() throws Exception {
+        Path ar = dir.resolve("ar"), adapted = dir.resolve("adapted");
+        train(ar, "--steps", "3", "--objective", "ar");
+        CommandRun adapt = CommandRun.of("train", "--data", TinyRuns.text().toString(), "--out", adapted.toString(), "--init-from", ar.toString(),
+                "--objective", "mdlm", "--seq", "32", "--batch", "2", "--steps", "2", "--lr", "1e-9", "--warmup", "0", "--eval-every", "1");
+        assertEquals(0, adapt.exit(), adapt.err());
+        Map<String, Object> model = (Map<String, Object>) Json.parseObject(Files.readString(adapted.resolve("config.json")), 1 << 20).get("model");
+        assertEquals("bidirectional", model.get("attention"));
+        assertEquals(true, model.get("shift_logits"));
+        Checkpoint from = Checkpoint.load(ar.resolve(TrainCommand.CHECKPOINT)), to = Checkpoint.load(adapted.resolve(TrainCommand.CHECKPOINT));
+        assertTrue(to.config().shiftLogits() && !to.config().causal());
+        float[] a = from.parameters(), b = to.parameters();
+        assertEquals(a.length, b.length);
+        for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-7, "learning rate 1e-9: the causal weights, barely moved (parameter " + i + ")");
+
+        assertEquals(0, CommandRun.of("train", "--out", adapted.toString(), "--resume", "--steps", "3").exit());
+        assertTrue(Checkpoint.load(adapted.resolve(TrainCommand.CHECKPOINT)).config().shiftLogits(), "a resumed run stays adapted");
+
+        String[] greedy = {"--prompt", "the cat", "--length", "12", "--steps", "6", "--temperature", "0", "--no-eos-stop", "--json"};
+        String text = generated(adapted, greedy);
+        Path gguf = dir.resolve("adapted.gguf");
+        assertEquals(0, CommandRun.of("convert", adapted.toString(), gguf.toString(), "--type", "f32").exit());
+        assertEquals(text, generated(gguf, greedy), "the GGUF export keeps the shift");
+        CommandRun hf = CommandRun.of("convert", adapted.toString(), dir.resolve("hf").toString(), "--format", "hf");
+        assertEquals(2, hf.exit());
+        assertTrue(hf.err().contains("GGUF"), hf.err());
+
+        CommandRun back = CommandRun.of("train", "--data", TinyRuns.text().toString(), "--out", dir.resolve("back").toString(),
+                "--init-from", adapted.toString(), "--objective", "ar", "--seq", "32", "--steps", "1");
+        assertEquals(2, back.exit());
+        assertTrue(back.err().contains("does not become causal"), back.err());
+    }
+
     private static String generated(Path model, String... args) {
         List<String> all = new ArrayList<>(List.of("generate", "--model", model.toString()));
         all.addAll(List.of(args));

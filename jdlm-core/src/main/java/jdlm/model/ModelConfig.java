@@ -67,6 +67,17 @@ public record ModelConfig(int layers, int dim, int heads, int kvHeads, int headD
                 ropeTheta, normEps, mode, ropeStyle, qkvBias, tiedEmbeddings, shiftLogits);
     }
 
+    /**
+     * The masked-diffusion model adapted from this causal one (Dream, DiffuLLaMA): the same weights
+     * with bidirectional attention and logits shifted by one, so each position still predicts the
+     * token after the hidden state it is read from, as the causal model learned to.
+     */
+    public ModelConfig adaptedToDiffusion() {
+        if (!causal()) throw new IllegalStateException("only a causal model is adapted to diffusion; this one is already bidirectional");
+        return new ModelConfig(layers, dim, heads, kvHeads, headDim, hiddenDim, vocabSize, contextLength,
+                ropeTheta, normEps, AttentionMode.BIDIRECTIONAL, ropeStyle, qkvBias, tiedEmbeddings, true);
+    }
+
     /** The config as plain values (for a JSON config file); {@link #fromMap} reads it back. */
     public java.util.Map<String, Object> toMap() {
         java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();

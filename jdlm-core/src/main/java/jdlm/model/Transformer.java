@@ -179,6 +179,22 @@ public final class Transformer {
         }
     }
 
+    /**
+     * The adjoint of {@link #shiftLogits}, in place: raw row i fed out rows i + 1 (and row 0 also
+     * out row 0), so dRaw[0] = dOut[0] + dOut[1], dRaw[i] = dOut[i + 1], and the last raw row,
+     * which no output reads, gets zero.
+     */
+    private void unshiftLogitGradient(float[] d, int batch, int seqLen) {
+        int V = config.vocabSize();
+        for (int b = 0; b < batch; b++) {
+            int row0 = b * seqLen * V;
+            if (seqLen == 1) continue; // out[0] = raw[0] alone
+            for (int j = 0; j < V; j++) d[row0 + j] += d[row0 + V + j];
+            System.arraycopy(d, row0 + 2 * V, d, row0 + V, (seqLen - 2) * V);
+            Arrays.fill(d, row0 + (seqLen - 1) * V, row0 + seqLen * V, 0f);
+        }
+    }
+
     private void embed(float[] x, int[] tokens, int tokOff, int n) {
         int D = config.dim(), V = config.vocabSize();
         for (int r = 0; r < n; r++) {
@@ -259,19 +275,20 @@ public final class Transformer {
 
     /**
      * Backward pass of the last {@link #forward} on {@code a} (which must be a training
-     * activation set), given dLoss/dLogits [B·T, vocab]. Gradients are ADDED to {@code grads},
+     * activation set), given dLoss/dLogits [B·T, vocab] (overwritten when the logits are shifted).
+     * Gradients are ADDED to {@code grads},
      * a buffer laid out like the parameters (zero it before a step; accumulation across
      * micro-batches comes for free).
      */
     public void backward(Activations a, float[] dLogits, float[] grads) {
         if (!a.training) throw new IllegalStateException("backward needs activations created with training = true");
         requireFlat("flat parameters to differentiate");
-        if (config.shiftLogits()) throw new IllegalStateException("training a model with shifted logits (Dream) is not supported");
         if (grads.length != params.length) throw new IllegalArgumentException("gradient buffer has " + grads.length + " floats, expected " + params.length);
         ModelConfig c = config;
         int N = a.rows, D = c.dim();
         a.ensureBackwardScratch(c);
         float[] dx = a.dx;
+        if (c.shiftLogits()) unshiftLogitGradient(dLogits, a.batch, a.seqLen);
 
         // logits = xnFinal · W_outᵀ ; xnFinal = rmsnorm(x_L)
         Arrays.fill(a.dxn, 0f);

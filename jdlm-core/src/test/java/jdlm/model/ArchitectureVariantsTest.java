@@ -93,13 +93,50 @@ class ArchitectureVariantsTest {
         assertTrue(Math.sqrt(errSq / refSq) < 1e-4, "relative error " + Math.sqrt(errSq / refSq));
     }
 
+    /** Dream's shift in backward: every parameter's gradient through shifted logits, two sequences (and one of length 1). */
     @Test
-    void shiftedModelsRefuseTrainingAndCachedDecoding() {
+    void shiftedLogitGradientsMatchFiniteDifferences() {
+        ModelConfig c = variant(AttentionMode.BIDIRECTIONAL, false, false, true);
+        Transformer m = TestModels.random(c, 17);
+        ReferenceTransformer64 ref = new ReferenceTransformer64(c);
+        for (int T : new int[] {6, 1}) {
+            int B = 2, V = c.vocabSize();
+            int[] tokens = new SplittableRandom(7 + T).ints(B * T, 0, V).toArray();
+            int[][] seqs = {java.util.Arrays.copyOfRange(tokens, 0, T), java.util.Arrays.copyOfRange(tokens, T, 2 * T)};
+            SplittableRandom r = new SplittableRandom(19 + T);
+            float[] g = new float[B * T * V];
+            for (int i = 0; i < g.length; i++) g[i] = (float) r.nextGaussian();
+            float[][] gs = {java.util.Arrays.copyOfRange(g, 0, T * V), java.util.Arrays.copyOfRange(g, T * V, 2 * T * V)};
+            Activations a = new Activations(c, B, T, true);
+            m.forward(a, tokens);
+            float[] grads = new float[m.parameters().length];
+            m.backward(a, g.clone(), grads);
+
+            double[] p = TestModels.toDouble(m.parameters());
+            double h = 1e-5, errSq = 0, refSq = 0;
+            for (ParameterLayout.View v : m.layout().views().values()) {
+                for (int k = 0; k < 4; k++) {
+                    int i = v.offset() + r.nextInt(v.size());
+                    double keep = p[i];
+                    p[i] = keep + h;
+                    double up = TestModels.project(ref.logits(p, seqs[0]), gs[0]) + TestModels.project(ref.logits(p, seqs[1]), gs[1]);
+                    p[i] = keep - h;
+                    double down = TestModels.project(ref.logits(p, seqs[0]), gs[0]) + TestModels.project(ref.logits(p, seqs[1]), gs[1]);
+                    p[i] = keep;
+                    double fd = (up - down) / (2 * h);
+                    errSq += (grads[i] - fd) * (grads[i] - fd);
+                    refSq += fd * fd;
+                }
+            }
+            assertTrue(refSq > 0);
+            assertTrue(Math.sqrt(errSq / refSq) < 1e-4, "T=" + T + ": relative error " + Math.sqrt(errSq / refSq));
+        }
+    }
+
+    @Test
+    void shiftedModelsRefuseCachedDecoding() {
         ModelConfig c = variant(AttentionMode.CAUSAL, false, false, true);
         Transformer m = TestModels.random(c, 1);
-        Activations a = new Activations(c, 1, 3, true);
-        m.forward(a, new int[] {1, 2, 3});
-        assertThrows(IllegalStateException.class, () -> m.backward(a, new float[3 * c.vocabSize()], new float[m.parameters().length]));
         assertThrows(IllegalStateException.class, () -> m.decode(new KVCache(c, 4), new int[] {1}, 0, 1));
     }
 

@@ -61,7 +61,7 @@ public final class GgufExport {
         m.put(p + "vocab_size", (long) c.vocabSize());
         if (!c.causal()) {
             m.put(p + "attention.causal", false);
-            m.put("diffusion.shift_logits", false);
+            m.put("diffusion.shift_logits", c.shiftLogits());
             maskTokenId.ifPresent(id -> m.put("tokenizer.ggml.mask_token_id", (long) id));
         }
         return m;

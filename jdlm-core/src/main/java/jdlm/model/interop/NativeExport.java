@@ -21,7 +21,6 @@ final class NativeExport {
             throw new IllegalArgumentException("only a native jdlm model (flat parameters) can be exported to " + format + "; this one runs imported weights");
         }
         ModelConfig c = model.config();
-        if (c.shiftLogits()) throw new IllegalArgumentException(format + " has no way to say that the logits are shifted (Dream); cannot export");
         ParameterLayout layout = model.layout();
         float[] p = model.parameters();
         List<Entry> out = new ArrayList<>();

@@ -59,6 +59,10 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--left-to-right", description = "Masked models: also the exact NLL of reading each window left to right, one token"
             + " at a time, in the order generate --block 1 decodes: a likelihood, not a bound; L forward passes per window.")
     boolean leftToRight;
+    @Option(names = "--mask-rates", paramLabel = "N", description = "Masked models: also the cross-entropy per masked token at N masking rates"
+            + " (1/2N, 3/2N, ..., 1 - 1/2N of each window masked), beside the evaluated text's own unigram entropy: whether the model uses"
+            + " its context (one that ignores it scores about the unigram entropy at every rate).")
+    Integer maskRates;
     @Option(names = "--replace-malformed", description = "Replace invalid UTF-8 with U+FFFD instead of stopping.")
     boolean replaceMalformed;
     @Option(names = "--json", description = "Print one JSON object instead of the table.")
@@ -86,6 +90,12 @@ final class EvalCommand implements Callable<Integer> {
         int len = seq != null ? seq : m.trainingSeq() > 0 && m.trainingSeq() <= context ? m.trainingSeq() : Math.min(256, context);
         if (len > context) throw new IllegalArgumentException("--seq " + len + " is larger than the model's context length " + context);
         if (len < 2) throw new IllegalArgumentException("--seq must be at least 2, got " + len);
+        if (maskRates != null && m.causal()) {
+            throw new IllegalArgumentException("--mask-rates is for masked models; " + m.file() + " is causal");
+        }
+        if (maskRates != null && (maskRates < 1 || maskRates > len)) {
+            throw new IllegalArgumentException("--mask-rates must be in [1, " + len + "] (the window length), got " + maskRates);
+        }
         if (leftToRight && m.causal()) {
             throw new IllegalArgumentException("--left-to-right is for masked models; " + m.file() + " is causal, and its NLL is already exact left to right");
         }
@@ -107,8 +117,9 @@ final class EvalCommand implements Callable<Integer> {
         LikelihoodEvaluator evaluator = new LikelihoodEvaluator(m.model(), tok.maskId(), batch);
         int chunk = batch * CHUNK_BATCHES;
         int bounds = m.causal() ? 1 : leftToRight ? 4 : 3;
-        long work = (long) windows * (m.causal() ? 1 : 3 * samples + (leftToRight ? len : 0));
-        ProgressBar progress = work >= 256 ? new ProgressBar((long) windows * bounds) : null;
+        long work = (long) windows * (m.causal() ? 1 : 3 * samples + (leftToRight ? len : 0) + (maskRates == null ? 0 : maskRates * samples));
+        int rates = maskRates == null ? 0 : maskRates;
+        ProgressBar progress = work >= 256 ? new ProgressBar((long) windows * (bounds + rates)) : null;
         SplittableRandom seeds = new SplittableRandom(seed);
         for (int b = 0; b < bounds; b++) {
             PooledEstimate pooled = new PooledEstimate();
@@ -131,11 +142,40 @@ final class EvalCommand implements Callable<Integer> {
             // the causal model scores tokens 1..L-1 of each window (token 0 has no left context)
             bytes.add(textBytes(tok, tokens, len, m.causal() ? 1 : 0));
         }
+        List<Estimate> profile = new ArrayList<>();
+        for (int k = 0; k < rates; k++) {
+            PooledEstimate pooled = new PooledEstimate();
+            for (int first = 0; first < windows; first += chunk) {
+                int count = Math.min(chunk, windows - first);
+                int[] part = Arrays.copyOfRange(tokens, first * len, (first + count) * len);
+                pooled.add(evaluator.maskedCrossEntropyAt(part, count, len, (k + 0.5) / rates, samples, seeds.nextLong()));
+                if (progress != null) progress.update((long) (bounds + k) * windows + first + count, 0, "masking rate " + (k + 1) + "/" + rates);
+            }
+            profile.add(pooled.result());
+        }
 
+        double bytesPerToken = (double) textBytes(tok, tokens, len, 0) / tokens.length;
         if (json) {
-            out.println(Json.write(report(m, len, windows, tokens.length, sched, estimates, bytes)));
+            Map<String, Object> report = report(m, len, windows, tokens.length, sched, estimates, bytes);
+            if (rates > 0) {
+                List<Object> rows = new ArrayList<>();
+                for (int k = 0; k < rates; k++) {
+                    Estimate e = profile.get(k);
+                    Map<String, Object> x = new LinkedHashMap<>();
+                    x.put("rate", (k + 0.5) / rates);
+                    x.put("masked", (long) Math.max(1, Math.round((k + 0.5) / rates * len)));
+                    x.put("nats_per_token", e.natsPerToken());
+                    x.put("nats_per_token_se", finiteOrNull(e.standardError()));
+                    x.put("bits_per_byte", e.bitsPerByte(bytesPerToken));
+                    rows.add(x);
+                }
+                report.put("mask_rate_profile", rows);
+                report.put("unigram_entropy_nats", unigramEntropy(tokens, tok.vocabSize()));
+            }
+            out.println(Json.write(report));
         } else {
             printTable(out, m, len, windows, tokens.length, stream.length, corpus, sched, estimates, bytes);
+            if (rates > 0) printProfile(out, profile, len, bytesPerToken, unigramEntropy(tokens, tok.vocabSize()));
         }
         out.flush();
         return 0;
@@ -156,6 +196,32 @@ final class EvalCommand implements Callable<Integer> {
             n += ids.length;
         }
         return Arrays.copyOf(all, (int) Math.min(n, limit));
+    }
+
+    /** Entropy in nats of the tokens' own frequencies: what a model that ignores all context can at best score on them. */
+    static double unigramEntropy(int[] tokens, int vocab) {
+        long[] counts = new long[vocab];
+        for (int t : tokens) counts[t]++;
+        double h = 0;
+        for (long c : counts) {
+            if (c == 0) continue;
+            double p = (double) c / tokens.length;
+            h -= p * Math.log(p);
+        }
+        return h;
+    }
+
+    private static void printProfile(PrintWriter out, List<Estimate> profile, int len, double bytesPerToken, double unigram) {
+        out.printf(Locale.ROOT, "cross-entropy per masked token by masking rate (exactly that share of each window masked);%n"
+                + "  the evaluated text's own unigram entropy, which a model ignoring context cannot beat: %.4f nats/token%n", unigram);
+        int n = profile.size();
+        for (int k = 0; k < n; k++) {
+            Estimate e = profile.get(k);
+            double rate = (k + 0.5) / n;
+            out.printf(Locale.ROOT, "  rate %.3f (%3d of %d masked) %8.4f ± %.4f nats/token  %7.4f bits/byte  %6.1f%% of the unigram entropy%n",
+                    rate, Math.max(1, Math.round(rate * len)), len, e.natsPerToken(), e.standardError(), e.bitsPerByte(bytesPerToken),
+                    100 * e.natsPerToken() / unigram);
+        }
     }
 
     /** UTF-8 bytes of the scored tokens: positions from {@code skip} to the end of every window. */

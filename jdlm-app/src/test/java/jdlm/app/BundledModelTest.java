@@ -97,6 +97,7 @@ class BundledModelTest {
         LoadedModel ar = LoadedModel.open(bundled("default-ar"), false, s -> { });
         LoadedModel masked = LoadedModel.open(bundled("default"), false, s -> { });
         assertTrue(ar.causal() && !masked.causal());
-        assertEquals(masked.config().withAttention(ar.config().attention()), ar.config(), "same size and tokenizer: a true twin");
+        assertEquals(ar.config().adaptedToDiffusion(), masked.config(), "same size and tokenizer: a true twin (the masked one adapted from AR)");
+        assertEquals(ar.tokenizer().spec(), masked.tokenizer().spec(), "one vocabulary");
     }
 }

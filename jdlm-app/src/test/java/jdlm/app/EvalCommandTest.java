@@ -103,4 +103,42 @@ class EvalCommandTest {
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--left-to-right is for masked models"), r.err());
     }
+
+    /**
+     * With as many rates as window positions, rate k masks exactly k + 1 tokens, so the profile's mean
+     * estimates the LLaDA bound (l ~ U{1..L}, weight L/l): the two must agree within their errors.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void maskRateProfileAveragesToTheLladaBoundAndRefusesCausalModels() {
+        Map<String, Object> j = CommandRun.of("eval", "--model", TinyRuns.masked().toString(), "--data", TinyRuns.text().toString(),
+                "--seq", "8", "--max-sequences", "40", "--samples", "16", "--mask-rates", "8", "--json").json();
+        List<Map<String, Object>> rows = (List<Map<String, Object>>) j.get("mask_rate_profile");
+        assertEquals(8, rows.size());
+        double mean = 0, var = 0;
+        for (int k = 0; k < 8; k++) {
+            Map<String, Object> row = rows.get(k);
+            assertEquals((long) (k + 1), row.get("masked"), row.toString());
+            mean += number(row, "nats_per_token") / 8;
+            var += Math.pow(number(row, "nats_per_token_se") / 8, 2);
+        }
+        Map<String, Object> llada = estimates(j).get(1);
+        double bound = number(llada, "bits_per_token") * Math.log(2), se = Math.hypot(Math.sqrt(var), number(llada, "bits_per_token_se") * Math.log(2));
+        assertEquals(bound, mean, 4 * se, "mean of the profile against the LLaDA bound");
+        double h = number(j, "unigram_entropy_nats");
+        assertTrue(h > 0 && h < Math.log(256), "unigram entropy of bytes: " + h);
+
+        CommandRun r = CommandRun.of("eval", "--model", TinyRuns.causal().toString(), "--data", TinyRuns.text().toString(), "--mask-rates", "4");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--mask-rates is for masked models"), r.err());
+        r = CommandRun.of("eval", "--model", TinyRuns.masked().toString(), "--data", TinyRuns.text().toString(), "--seq", "8", "--mask-rates", "9");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--mask-rates must be in [1, 8]"), r.err());
+    }
+
+    /** −Σ p ln p of [0, 0, 1, 2]: p = ½, ¼, ¼ → ½ ln 2 + ½ ln 4 = 1.5 ln 2. */
+    @Test
+    void unigramEntropyIsHandWorked() {
+        assertEquals(1.5 * Math.log(2), EvalCommand.unigramEntropy(new int[] {0, 0, 1, 2}, 5), 1e-12);
+    }
 }

@@ -63,6 +63,24 @@ public final class LikelihoodEvaluator {
                 }, null);
     }
 
+    /**
+     * How well the model predicts at one masking rate: the mean −log p(x₀ⁱ | x_t) over the masked
+     * positions when exactly l = max(1, round(rate·L)) of a window's L tokens are masked (a uniform
+     * subset). Not a bound: the LLaDA bound is the mean of these over l = 1..L; near rate 0 it shows
+     * how much the model makes of nearly full context, near 1 how little it needs.
+     */
+    public Estimate maskedCrossEntropyAt(int[] sequences, int count, int len, double rate, int samplesPerSequence, long seed) {
+        if (!(rate > 0 && rate <= 1)) throw new IllegalArgumentException("masking rate must be in (0, 1], got " + rate);
+        AbsorbingProcess process = new AbsorbingProcess(maskId);
+        int l = Math.max(1, (int) Math.round(rate * len));
+        return estimate(String.format(java.util.Locale.ROOT, "masked CE at rate %.3f (%d of %d masked)", rate, l, len),
+                sequences, count, len, samplesPerSequence, seed,
+                (x0, xt, off, n, i, b, rng, times) -> {
+                    process.corruptExactly(x0, xt, off, n, l, rng);
+                    return (double) n / l;
+                }, null);
+    }
+
     public Estimate discreteNelbo(int[] sequences, int count, int len, NoiseSchedule schedule, int steps, int samplesPerSequence, long seed) {
         if (steps < 1) throw new IllegalArgumentException("steps T must be at least 1, got " + steps);
         AbsorbingProcess process = new AbsorbingProcess(maskId);

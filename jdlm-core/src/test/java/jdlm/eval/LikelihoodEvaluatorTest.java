@@ -139,6 +139,32 @@ class LikelihoodEvaluatorTest {
         assertTrue(cont.standardError() > 0 && cont.standardError() < 0.1 * cont.natsPerToken());
     }
 
+    /** Exactly l of L masked: the mean over the C(L, l) subsets of their CE per masked token. */
+    @Test
+    void maskedCrossEntropyAtARateAgreesWithTheExactSubsetMean() {
+        Transformer m = model();
+        int[] seqs = sequences();
+        double[][] ce = maskedCrossEntropies(m, seqs);
+        LikelihoodEvaluator eval = new LikelihoodEvaluator(m, MASK, 64);
+        for (int l = 1; l <= L; l++) {
+            double exact = 0;
+            for (double[] row : ce) {
+                double sum = 0;
+                int subsets = 0;
+                for (int pattern = 0; pattern < row.length; pattern++) {
+                    if (Integer.bitCount(pattern) == l) {
+                        sum += row[pattern] / l;
+                        subsets++;
+                    }
+                }
+                exact += sum / subsets / ce.length;
+            }
+            Estimate e = eval.maskedCrossEntropyAt(seqs, COUNT, L, (l - 0.2) / L, 2000, 20 + l);
+            assertTrue(e.method().contains(l + " of " + L), e.method());
+            assertEquals(exact, e.natsPerToken(), 4 * e.standardError() + 1e-5, "l = " + l);
+        }
+    }
+
     @Test
     void autoregressiveNllEqualsMeanNextTokenCrossEntropy() {
         ModelConfig causal = C.withAttention(AttentionMode.CAUSAL);

@@ -213,7 +213,8 @@ final class EvalCommand implements Callable<Integer> {
 
     private static void printProfile(PrintWriter out, List<Estimate> profile, int len, double bytesPerToken, double unigram) {
         out.printf(Locale.ROOT, "cross-entropy per masked token by masking rate (exactly that share of each window masked);%n"
-                + "  the evaluated text's own unigram entropy, which a model ignoring context cannot beat: %.4f nats/token%n", unigram);
+                + "  a model that ignores context cannot beat the evaluated text's own unigram entropy, %.4f nats/token"
+                + " (a floor, low when the text is short against the vocabulary); it scores alike at every rate%n", unigram);
         int n = profile.size();
         for (int k = 0; k < n; k++) {
             Estimate e = profile.get(k);

@@ -180,15 +180,15 @@ public final class Transformer {
     }
 
     /**
-     * The adjoint of {@link #shiftLogits}, in place: raw row i fed out rows i + 1 (and row 0 also
-     * out row 0), so dRaw[0] = dOut[0] + dOut[1], dRaw[i] = dOut[i + 1], and the last raw row,
+     * The adjoint of {@link #shiftLogits}, in place: raw row i feeds output row i + 1 (and raw row 0
+     * also output row 0), so dRaw[0] = dOut[0] + dOut[1], dRaw[i] = dOut[i + 1], and the last raw row,
      * which no output reads, gets zero.
      */
     private void unshiftLogitGradient(float[] d, int batch, int seqLen) {
         int V = config.vocabSize();
+        if (seqLen == 1) return; // out[0] = raw[0] alone
         for (int b = 0; b < batch; b++) {
             int row0 = b * seqLen * V;
-            if (seqLen == 1) continue; // out[0] = raw[0] alone
             for (int j = 0; j < V; j++) d[row0 + j] += d[row0 + V + j];
             System.arraycopy(d, row0 + 2 * V, d, row0 + V, (seqLen - 2) * V);
             Arrays.fill(d, row0 + (seqLen - 1) * V, row0 + seqLen * V, 0f);
@@ -276,9 +276,8 @@ public final class Transformer {
     /**
      * Backward pass of the last {@link #forward} on {@code a} (which must be a training
      * activation set), given dLoss/dLogits [B·T, vocab] (overwritten when the logits are shifted).
-     * Gradients are ADDED to {@code grads},
-     * a buffer laid out like the parameters (zero it before a step; accumulation across
-     * micro-batches comes for free).
+     * Gradients are ADDED to {@code grads}, a buffer laid out like the parameters (zero it before a
+     * step; accumulation across micro-batches comes for free).
      */
     public void backward(Activations a, float[] dLogits, float[] grads) {
         if (!a.training) throw new IllegalStateException("backward needs activations created with training = true");

@@ -56,6 +56,19 @@ class LikelihoodEvaluatorTest {
         return ce;
     }
 
+    /** The mean of ce over the patterns that mask exactly l positions. */
+    private static double subsetMean(double[] ce, int l) {
+        double sum = 0;
+        int subsets = 0;
+        for (int pattern = 0; pattern < ce.length; pattern++) {
+            if (Integer.bitCount(pattern) == l) {
+                sum += ce[pattern];
+                subsets++;
+            }
+        }
+        return sum / subsets;
+    }
+
     /** E over patterns given the mask probability q: Σ_pattern q^k (1−q)^(L−k) · ce. */
     private static double expectedCe(double[] ce, double q) {
         double sum = 0;
@@ -118,17 +131,7 @@ class LikelihoodEvaluatorTest {
         // LLaDA form: l ~ U{1..L}, uniform subset of size l, weight L/l ⇒ exact Σ_l (1/L)(L/l) mean_{|S|=l} ce / L.
         double lladaExact = 0;
         for (double[] row : ce) {
-            for (int l = 1; l <= L; l++) {
-                double mean = 0;
-                int subsets = 0;
-                for (int pattern = 0; pattern < row.length; pattern++) {
-                    if (Integer.bitCount(pattern) == l) {
-                        mean += row[pattern];
-                        subsets++;
-                    }
-                }
-                lladaExact += (1.0 / L) * ((double) L / l) * (mean / subsets) / L;
-            }
+            for (int l = 1; l <= L; l++) lladaExact += (1.0 / L) * ((double) L / l) * subsetMean(row, l) / L;
         }
         lladaExact /= ce.length;
         Estimate llada = eval.lladaBound(seqs, COUNT, L, 3000, 12);
@@ -148,17 +151,7 @@ class LikelihoodEvaluatorTest {
         LikelihoodEvaluator eval = new LikelihoodEvaluator(m, MASK, 64);
         for (int l = 1; l <= L; l++) {
             double exact = 0;
-            for (double[] row : ce) {
-                double sum = 0;
-                int subsets = 0;
-                for (int pattern = 0; pattern < row.length; pattern++) {
-                    if (Integer.bitCount(pattern) == l) {
-                        sum += row[pattern] / l;
-                        subsets++;
-                    }
-                }
-                exact += sum / subsets / ce.length;
-            }
+            for (double[] row : ce) exact += subsetMean(row, l) / l / ce.length;
             Estimate e = eval.maskedCrossEntropyAt(seqs, COUNT, L, (l - 0.2) / L, 2000, 20 + l);
             assertTrue(e.method().contains(l + " of " + L), e.method());
             assertEquals(exact, e.natsPerToken(), 4 * e.standardError() + 1e-5, "l = " + l);

@@ -32,6 +32,11 @@ done
 wait
 ./jdlm convert runs/austen-mdlm models/default --type bf16
 ./jdlm convert runs/austen-ar models/default-ar --type bf16
+for pair in mdlm:default ar:default-ar; do   # the run's config (paths made relative) and loss curve
+  run=runs/austen-${pair%%:*} m=models/${pair##*:}
+  cp "$run/loss.svg" "$m/loss.svg"
+  sed "s|$PWD/||g" "$run/config.json" > "$m/config.json"
+done
 for m in models/default models/default-ar; do
   ./jdlm eval --model "$m" --data $data/austen_valid.txt --max-sequences 64 --json > "$m/eval.json"
 done

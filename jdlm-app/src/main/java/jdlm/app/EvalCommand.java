@@ -121,14 +121,18 @@ final class EvalCommand implements Callable<Integer> {
         int rates = maskRates == null ? 0 : maskRates;
         ProgressBar progress = work >= 256 ? new ProgressBar((long) windows * (bounds + rates)) : null;
         SplittableRandom seeds = new SplittableRandom(seed);
-        for (int b = 0; b < bounds; b++) {
+        List<Estimate> profile = new ArrayList<>();
+        for (int b = 0; b < bounds + rates; b++) { // the bounds, then (--mask-rates) one pass per masking rate
             PooledEstimate pooled = new PooledEstimate();
-            int perCall = b == LEFT_TO_RIGHT ? 1 : chunk; // left to right: L passes per window, so the bar moves per window
+            int perCall = b == LEFT_TO_RIGHT && b < bounds ? 1 : chunk; // left to right: L passes per window, so the bar moves per window
+            String label = b >= bounds ? "masking rate " + (b - bounds + 1) + "/" + rates
+                    : (b == LEFT_TO_RIGHT ? "left to right" : "bound " + (b + 1)) + "/" + bounds;
             for (int first = 0; first < windows; first += perCall) {
                 int count = Math.min(perCall, windows - first);
                 int[] part = Arrays.copyOfRange(tokens, first * len, (first + count) * len);
                 long chunkSeed = seeds.nextLong();
-                pooled.add(switch (m.causal() ? -1 : b) {
+                pooled.add(b >= bounds ? evaluator.maskedCrossEntropyAt(part, count, len, rate(b - bounds, rates), samples, chunkSeed)
+                        : switch (m.causal() ? -1 : b) {
                     case -1 -> evaluator.autoregressiveNll(part, count, len);
                     case CONTINUOUS -> evaluator.continuousNelbo(part, count, len, sched, samples, chunkSeed);
                     case LLADA -> evaluator.lladaBound(part, count, len, samples, chunkSeed);
@@ -136,25 +140,18 @@ final class EvalCommand implements Callable<Integer> {
                     case LEFT_TO_RIGHT -> evaluator.leftToRightNll(part, count, len);
                     default -> throw new IllegalStateException("no estimate " + b);
                 });
-                if (progress != null) progress.update((long) b * windows + first + count, 0, (b == LEFT_TO_RIGHT ? "left to right" : "bound " + (b + 1)) + "/" + bounds);
+                if (progress != null) progress.update((long) b * windows + first + count, 0, label);
+            }
+            if (b >= bounds) {
+                profile.add(pooled.result());
+                continue;
             }
             estimates.add(pooled.result());
             // the causal model scores tokens 1..L-1 of each window (token 0 has no left context)
             bytes.add(textBytes(tok, tokens, len, m.causal() ? 1 : 0));
         }
-        List<Estimate> profile = new ArrayList<>();
-        for (int k = 0; k < rates; k++) {
-            PooledEstimate pooled = new PooledEstimate();
-            for (int first = 0; first < windows; first += chunk) {
-                int count = Math.min(chunk, windows - first);
-                int[] part = Arrays.copyOfRange(tokens, first * len, (first + count) * len);
-                pooled.add(evaluator.maskedCrossEntropyAt(part, count, len, (k + 0.5) / rates, samples, seeds.nextLong()));
-                if (progress != null) progress.update((long) (bounds + k) * windows + first + count, 0, "masking rate " + (k + 1) + "/" + rates);
-            }
-            profile.add(pooled.result());
-        }
 
-        double bytesPerToken = (double) textBytes(tok, tokens, len, 0) / tokens.length;
+        double bytesPerToken = (double) bytes.getFirst() / tokens.length; // masked models score every token
         if (json) {
             Map<String, Object> report = report(m, len, windows, tokens.length, sched, estimates, bytes);
             if (rates > 0) {
@@ -162,8 +159,8 @@ final class EvalCommand implements Callable<Integer> {
                 for (int k = 0; k < rates; k++) {
                     Estimate e = profile.get(k);
                     Map<String, Object> x = new LinkedHashMap<>();
-                    x.put("rate", (k + 0.5) / rates);
-                    x.put("masked", (long) Math.max(1, Math.round((k + 0.5) / rates * len)));
+                    x.put("rate", rate(k, rates));
+                    x.put("masked", (long) LikelihoodEvaluator.maskedCount(rate(k, rates), len));
                     x.put("nats_per_token", e.natsPerToken());
                     x.put("nats_per_token_se", finiteOrNull(e.standardError()));
                     x.put("bits_per_byte", e.bitsPerByte(bytesPerToken));
@@ -198,6 +195,11 @@ final class EvalCommand implements Callable<Integer> {
         return Arrays.copyOf(all, (int) Math.min(n, limit));
     }
 
+    /** The k-th of n masking rates: the midpoints (k + ½)/n of n equal slices of (0, 1). */
+    private static double rate(int k, int n) {
+        return (k + 0.5) / n;
+    }
+
     /** Entropy in nats of the tokens' own frequencies: what a model that ignores all context can at best score on them. */
     static double unigramEntropy(int[] tokens, int vocab) {
         long[] counts = new long[vocab];
@@ -218,9 +220,9 @@ final class EvalCommand implements Callable<Integer> {
         int n = profile.size();
         for (int k = 0; k < n; k++) {
             Estimate e = profile.get(k);
-            double rate = (k + 0.5) / n;
+            double rate = rate(k, n);
             out.printf(Locale.ROOT, "  rate %.3f (%3d of %d masked) %8.4f ± %.4f nats/token  %7.4f bits/byte  %6.1f%% of the unigram entropy%n",
-                    rate, Math.max(1, Math.round(rate * len)), len, e.natsPerToken(), e.standardError(), e.bitsPerByte(bytesPerToken),
+                    rate, LikelihoodEvaluator.maskedCount(rate, len), len, e.natsPerToken(), e.standardError(), e.bitsPerByte(bytesPerToken),
                     100 * e.natsPerToken() / unigram);
         }
     }

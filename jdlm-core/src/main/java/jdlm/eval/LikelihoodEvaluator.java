@@ -72,13 +72,18 @@ public final class LikelihoodEvaluator {
     public Estimate maskedCrossEntropyAt(int[] sequences, int count, int len, double rate, int samplesPerSequence, long seed) {
         if (!(rate > 0 && rate <= 1)) throw new IllegalArgumentException("masking rate must be in (0, 1], got " + rate);
         AbsorbingProcess process = new AbsorbingProcess(maskId);
-        int l = Math.max(1, (int) Math.round(rate * len));
+        int l = maskedCount(rate, len);
         return estimate(String.format(java.util.Locale.ROOT, "masked CE at rate %.3f (%d of %d masked)", rate, l, len),
                 sequences, count, len, samplesPerSequence, seed,
                 (x0, xt, off, n, i, b, rng, times) -> {
                     process.corruptExactly(x0, xt, off, n, l, rng);
                     return (double) n / l;
                 }, null);
+    }
+
+    /** How many of {@code len} tokens {@link #maskedCrossEntropyAt} masks at {@code rate}: round(rate·len), at least 1. */
+    public static int maskedCount(double rate, int len) {
+        return Math.max(1, (int) Math.round(rate * len));
     }
 
     public Estimate discreteNelbo(int[] sequences, int count, int len, NoiseSchedule schedule, int steps, int samplesPerSequence, long seed) {

@@ -36,6 +36,7 @@ import jdlm.train.MaskedDiffusionObjective;
 import jdlm.train.NextTokenObjective;
 import jdlm.train.NonFiniteLossException;
 import jdlm.train.Objective;
+import jdlm.train.ScoreEntropyObjective;
 import jdlm.train.Trainer;
 import jdlm.train.TrainingOptions;
 import jdlm.train.data.Corpus;
@@ -52,7 +53,7 @@ import picocli.CommandLine.Option;
  * atomic checkpoints; {@code --resume} continues exactly where a run stopped.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train a masked diffusion LM (mdlm, llada) or its autoregressive twin (ar) on your text.",
+        description = {"Train a masked diffusion LM (mdlm, sedd, llada) or its autoregressive twin (ar) on your text.",
                 "The run directory gets train.tokens, checkpoint.safetensors, config.json, metrics.jsonl and loss.svg.",
                 "Example: ./jdlm train --data ../shared/data/austen_train.txt --out runs/austen --preset small --steps 2000"})
 public final class TrainCommand implements Callable<Integer> {
@@ -67,9 +68,9 @@ public final class TrainCommand implements Callable<Integer> {
     Path val;
     @Option(names = "--val-fraction", defaultValue = "0.05", description = "Fraction of --data held out for validation, cut at the end (default: ${DEFAULT-VALUE}).")
     double valFraction;
-    @Option(names = "--objective", defaultValue = "mdlm", description = "mdlm (MDLM/MD4 NELBO), llada (LLaDA recipe) or ar (next token, causal) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--objective", defaultValue = "mdlm", description = "mdlm (MDLM/MD4 NELBO), sedd (SEDD score entropy, absorbing), llada (LLaDA recipe) or ar (next token, causal) (default: ${DEFAULT-VALUE}).")
     String objective;
-    @Option(names = "--schedule", defaultValue = "linear", description = "Masking schedule for mdlm: linear, cosine, polyK (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--schedule", defaultValue = "linear", description = "Masking schedule for mdlm and sedd: linear, cosine, polyK (default: ${DEFAULT-VALUE}).")
     String schedule;
     @Option(names = "--tokenizer", defaultValue = "bytes", description = "bytes (256 bytes + specials), gpt2 (r50k BPE), or bpe:N, a byte-level BPE"
             + " of N ids learned from --data before training (GPT-2's method; kept in the model and in RUN_DIR/tokenizer.json) (default: ${DEFAULT-VALUE}).")
@@ -104,7 +105,7 @@ public final class TrainCommand implements Callable<Integer> {
             "prompts stay clean, answers are padded with EOS to --seq (LLaDA SFT). Usually with --init-from."})
     boolean sft;
     @Option(names = "--init-from", paramLabel = "CHECKPOINT", description = {"Start from these weights (a run directory or checkpoint file) instead of a random model.",
-            "A causal (--objective ar) model trained on with mdlm or llada is adapted to masked diffusion (Dream): attention becomes"
+            "A causal (--objective ar) model trained on with mdlm, sedd or llada is adapted to masked diffusion (Dream): attention becomes"
             + " bidirectional and position i is predicted from the hidden state at i-1, as the causal model learned."})
     Path initFrom;
     @Option(names = "--keep-best", description = "Also keep best.safetensors: the weights at the validation with the lowest loss so far"
@@ -163,7 +164,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (config.causal() != settings.get("objective").equals("ar")) {
             throw new IllegalArgumentException("--objective " + settings.get("objective") + " does not fit the " + (config.causal() ? "causal" : "bidirectional")
-                    + " model of --init-from; a masked-diffusion model does not become causal again, use mdlm or llada");
+                    + " model of --init-from; a masked-diffusion model does not become causal again, use mdlm, sedd or llada");
         }
         Transformer model = new Transformer(config, start != null ? start.parameters() : Transformer.initialized(config, options.seed()).parameters());
         Objective obj = objective(settings, tok, config);
@@ -384,15 +385,15 @@ public final class TrainCommand implements Callable<Integer> {
         s.put("completed_steps", 0L);
         // Fail on bad names now, before minutes of tokenising.
         objectiveKind(objective);
-        if (objective.equals("mdlm")) NoiseSchedule.named(schedule);
+        if (objective.equals("mdlm") || objective.equals("sedd")) NoiseSchedule.named(schedule);
         if (Tokenizers.isLearned((String) s.get("tokenizer"))) Tokenizers.learnedSize((String) s.get("tokenizer"));
         else Tokenizers.byName((String) s.get("tokenizer"));
         return s;
     }
 
     private static String objectiveKind(String name) {
-        if (!name.equals("mdlm") && !name.equals("llada") && !name.equals("ar")) {
-            throw new IllegalArgumentException("unknown --objective '" + name + "'; expected mdlm, llada or ar");
+        if (!name.equals("mdlm") && !name.equals("sedd") && !name.equals("llada") && !name.equals("ar")) {
+            throw new IllegalArgumentException("unknown --objective '" + name + "'; expected mdlm, sedd, llada or ar");
         }
         return name;
     }
@@ -432,6 +433,7 @@ public final class TrainCommand implements Callable<Integer> {
     private static Objective objective(Map<String, Object> s, Tokenizer tok, ModelConfig config) {
         return switch (objectiveKind((String) s.get("objective"))) {
             case "mdlm" -> new MaskedDiffusionObjective(NoiseSchedule.named((String) s.get("schedule")), tok.maskId(), 1e-3);
+            case "sedd" -> new ScoreEntropyObjective(NoiseSchedule.named((String) s.get("schedule")), tok.maskId(), 1e-3);
             case "llada" -> new LladaObjective(tok.maskId(), 1e-3, number(s, "crop_probability"));
             default -> new NextTokenObjective();
         };

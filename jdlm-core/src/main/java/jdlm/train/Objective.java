@@ -17,7 +17,15 @@ public interface Objective {
         return prepare(x0, null, batch, seqLen, rng);
     }
 
-    /** Short name for configs and logs: mdlm, llada, ar. */
+    /**
+     * The loss of a prepared batch given the model's logits (rows × vocab); ADDS dLoss/dLogits into
+     * {@code dLogits} when it is non-null. Most objectives are a weighted cross-entropy.
+     */
+    default double lossAndGradient(float[] logits, int vocab, TrainingBatch b, float[] dLogits) {
+        return WeightedCrossEntropy.lossAndGradient(logits, vocab, b, dLogits);
+    }
+
+    /** Short name for configs and logs: mdlm, sedd, llada, ar. */
     String name();
 
     /** Prompt length of sequence b, checked: every sequence needs at least one answer token. */

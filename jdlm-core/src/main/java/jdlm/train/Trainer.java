@@ -65,12 +65,12 @@ public final class Trainer {
     public void run(BatchSource train, BatchSource validation, Listener listener) {
         while (completedSteps < options.steps()) {
             StepMetrics m = step(train);
-            listener.onStep(m);
             int done = completedSteps;
             if (validation != null && options.evalEvery() > 0 && options.evalBatches() > 0
                     && (done % options.evalEvery() == 0 || done == options.steps())) {
                 listener.onValidation(done, validate(validation, options.evalBatches()));
             }
+            listener.onStep(m); // after its validation, so a progress line shows the step's own
             if ((options.checkpointEvery() > 0 && done % options.checkpointEvery() == 0) || done == options.steps()) {
                 listener.onCheckpoint(done);
             }
@@ -111,7 +111,7 @@ public final class Trainer {
         Activations a = activations(batch.batch(), batch.seqLen());
         model.forward(a, batch.inputs());
         Arrays.fill(dLogits, 0, a.logits().length, 0f);
-        double loss = WeightedCrossEntropy.lossAndGradient(a.logits(), model.config().vocabSize(), batch, dLogits);
+        double loss = objective.lossAndGradient(a.logits(), model.config().vocabSize(), batch, dLogits);
         model.backward(a, dLogits, grads);
         return loss;
     }
@@ -126,7 +126,7 @@ public final class Trainer {
             TrainingBatch batch = objective.prepare(x0, prompts, B, L, rngFor(options.seed() ^ 0x5EEDL, i, 0));
             Activations a = new Activations(model.config(), batch.batch(), batch.seqLen(), false);
             model.forward(a, batch.inputs());
-            sum += WeightedCrossEntropy.lossAndGradient(a.logits(), model.config().vocabSize(), batch, null);
+            sum += objective.lossAndGradient(a.logits(), model.config().vocabSize(), batch, null);
         }
         return sum / batches;
     }

@@ -36,11 +36,11 @@ class ObjectiveTest {
         return x;
     }
 
-    private static double engineLoss(Transformer m, TrainingBatch b, float[] grads) {
+    private static double engineLoss(Transformer m, Objective objective, TrainingBatch b, float[] grads) {
         Activations a = new Activations(CONFIG, b.batch(), b.seqLen(), grads != null);
         m.forward(a, b.inputs());
         float[] dLogits = grads == null ? null : new float[a.logits().length];
-        double loss = WeightedCrossEntropy.lossAndGradient(a.logits(), CONFIG.vocabSize(), b, dLogits);
+        double loss = objective.lossAndGradient(a.logits(), CONFIG.vocabSize(), b, dLogits);
         if (grads != null) m.backward(a, dLogits, grads);
         return loss;
     }
@@ -58,6 +58,29 @@ class ObjectiveTest {
                 double z = 0;
                 for (int v = 0; v < CONFIG.vocabSize(); v++) if (v != MASK) z += Math.exp(logits[i][v] - max);
                 total += (1 / t[b]) * (max + Math.log(z) - logits[i][x0[b * L + i]]);
+            }
+        }
+        return total / (B * L);
+    }
+
+    /**
+     * SEDD's absorbing score entropy as the paper writes it, in float64: the scores are
+     * s_y = e^{o_y}·r/N (its scaling by the true ratio r = α/(1 − α), N = vocab − 1), and each masked
+     * position costs σ·(Σ_{y≠MASK} s_y − r·log s_{x₀} + r·(log r − 1)) with σ = −α′/α.
+     */
+    private static double referenceScoreEntropy(double[] p, int[] x0, int[] xt, double[] t, int B, int L) {
+        ReferenceTransformer64 ref = new ReferenceTransformer64(CONFIG);
+        LinearSchedule schedule = new LinearSchedule(1e-3);
+        double n = CONFIG.vocabSize() - 1, total = 0;
+        for (int b = 0; b < B; b++) {
+            double alpha = schedule.alpha(t[b]), r = alpha / (1 - alpha), sigma = -schedule.alphaPrime(t[b]) / alpha;
+            double[][] logits = ref.logits(p, Arrays.copyOfRange(xt, b * L, (b + 1) * L));
+            for (int i = 0; i < L; i++) {
+                if (xt[b * L + i] != MASK) continue;
+                double sum = 0;
+                for (int v = 0; v < CONFIG.vocabSize(); v++) if (v != MASK) sum += Math.exp(logits[i][v]) * r / n;
+                double logScore = logits[i][x0[b * L + i]] + Math.log(r / n);
+                total += sigma * (sum - r * logScore + r * (Math.log(r) - 1));
             }
         }
         return total / (B * L);
@@ -84,20 +107,70 @@ class ObjectiveTest {
         }
         assertTrue(masked > 0 && masked < B * L);
         double want = referenceLoss(toDouble(m.parameters()), x0, batch.inputs(), t, B, L);
-        double got = engineLoss(m, batch, null);
+        double got = engineLoss(m, obj, batch, null);
         assertEquals(want, got, 1e-5 * Math.abs(want));
     }
 
     @Test
-    void gradientOfTheWholeLossMatchesFiniteDifferences() {
+    void scoreEntropyEqualsFloat64FormulaOfSedd() {
         Transformer m = model();
+        int B = 3, L = 8;
+        int[] x0 = cleanBatch(B * L);
+        double[] t = {0.05, 0.5, 0.97};
+        ScoreEntropyObjective obj = new ScoreEntropyObjective(new LinearSchedule(1e-3), MASK, 1e-3);
+        TrainingBatch batch = obj.prepare(x0, null, B, L, t, new SplittableRandom(6));
+        double want = referenceScoreEntropy(toDouble(m.parameters()), x0, batch.inputs(), t, B, L);
+        double got = engineLoss(m, obj, batch, null);
+        assertEquals(want, got, 1e-5 * Math.abs(want));
+        // It bounds MDLM's loss of the same batch from above (a penalty for scores not summing to N).
+        double mdlm = referenceLoss(toDouble(m.parameters()), x0, batch.inputs(), t, B, L);
+        assertTrue(got > mdlm, "score entropy " + got + " vs MDLM " + mdlm);
+    }
+
+    @Test
+    void scoreEntropyOfNormalisedScoresIsMdlmLoss() {
+        // One masked row, vocab 4 with MASK = 3: scores e^{o} summing to N = 3 leave no penalty, so
+        // the loss is w·(−log p(x₀)) with p = softmax(o) over the three tokens.
+        double[] p = {0.5, 0.3, 0.2};
+        float[] logits = new float[4];
+        for (int y = 0; y < 3; y++) logits[y] = (float) Math.log(3 * p[y]);
+        TrainingBatch b = new TrainingBatch(1, 1, new int[] {3}, new int[] {1}, new float[] {2f}, 3);
+        ScoreEntropyObjective obj = new ScoreEntropyObjective(new LinearSchedule(1e-3), 3, 1e-3);
+        float[] d = new float[4];
+        assertEquals(2 * -Math.log(0.3), obj.lossAndGradient(logits, 4, b, d), 1e-6);
+        // Gradient w·(e^{o_y}/N − [y = x₀]) = 2·(p_y − [y = 1]); MASK gets none.
+        assertEquals(2 * 0.5, d[0], 1e-6);
+        assertEquals(2 * (0.3 - 1), d[1], 1e-6);
+        assertEquals(2 * 0.2, d[2], 1e-6);
+        assertEquals(0f, d[3]);
+    }
+
+    @Test
+    void gradientOfTheWholeLossMatchesFiniteDifferences() {
         int B = 2, L = 6;
         int[] x0 = cleanBatch(B * L);
         double[] t = {0.4, 0.8};
         TrainingBatch batch = new MaskedDiffusionObjective(new LinearSchedule(1e-3), MASK, 1e-3)
                 .prepare(x0, null, B, L, t, new SplittableRandom(7));
+        checkGradient(new MaskedDiffusionObjective(new LinearSchedule(1e-3), MASK, 1e-3), batch,
+                p -> referenceLoss(p, x0, batch.inputs(), t, B, L));
+    }
+
+    @Test
+    void gradientOfTheScoreEntropyMatchesFiniteDifferences() {
+        int B = 2, L = 6;
+        int[] x0 = cleanBatch(B * L);
+        double[] t = {0.3, 0.9};
+        ScoreEntropyObjective obj = new ScoreEntropyObjective(new LinearSchedule(1e-3), MASK, 1e-3);
+        TrainingBatch batch = obj.prepare(x0, null, B, L, t, new SplittableRandom(7));
+        checkGradient(obj, batch, p -> referenceScoreEntropy(p, x0, batch.inputs(), t, B, L));
+    }
+
+    /** The engine's gradient of the objective's loss against float64 central differences of {@code reference}. */
+    private static void checkGradient(Objective objective, TrainingBatch batch, java.util.function.ToDoubleFunction<double[]> reference) {
+        Transformer m = model();
         float[] grads = new float[m.parameters().length];
-        engineLoss(m, batch, grads);
+        engineLoss(m, objective, batch, grads);
 
         double[] p = toDouble(m.parameters());
         SplittableRandom r = new SplittableRandom(8);
@@ -107,9 +180,9 @@ class ObjectiveTest {
                 int i = v.offset() + r.nextInt(v.size());
                 double keep = p[i];
                 p[i] = keep + h;
-                double up = referenceLoss(p, x0, batch.inputs(), t, B, L);
+                double up = reference.applyAsDouble(p);
                 p[i] = keep - h;
-                double down = referenceLoss(p, x0, batch.inputs(), t, B, L);
+                double down = reference.applyAsDouble(p);
                 p[i] = keep;
                 double fd = (up - down) / (2 * h);
                 errSq += (grads[i] - fd) * (grads[i] - fd);
@@ -181,7 +254,7 @@ class ObjectiveTest {
         int[] x0 = cleanBatch(B * L);
         int[] prompts = {4, 7};
         List<Objective> objectives = List.of(new MaskedDiffusionObjective(new LinearSchedule(1e-3), MASK, 1e-3),
-                new LladaObjective(MASK, 1e-3, 1.0), new NextTokenObjective());
+                new ScoreEntropyObjective(new LinearSchedule(1e-3), MASK, 1e-3), new LladaObjective(MASK, 1e-3, 1.0), new NextTokenObjective());
         for (Objective obj : objectives) {
             for (int trial = 0; trial < 20; trial++) {
                 TrainingBatch b = obj.prepare(x0, prompts, B, L, new SplittableRandom(trial));

@@ -166,4 +166,21 @@ class TrainerTest {
         assertTrue(nll.natsPerToken() < 1.04 * rate && nll.natsPerToken() > 0.95 * rate, report);
         System.out.println("Markov chain: " + report);
     }
+
+    @Test
+    void scoreEntropyTrainingOnAMarkovChainReachesItsEntropy() {
+        // SEDD's loss is MDLM's plus a normalisation penalty (ScoreEntropyObjective), so the same
+        // recipe must reach the same bound, read through softmax as for any masked model.
+        double[][] p = transitions();
+        double maskedTarget = (Math.log(STATES) + (L - 1) * entropyRate(p)) / L;
+        BatchSource source = new ArraySource(sampleChain(p, 4000, 1), L);
+        ModelConfig masked = ModelConfig.of(2, 48, 4, 96, VOCAB, L, AttentionMode.BIDIRECTIONAL);
+        Trainer st = new Trainer(Transformer.initialized(masked, 5),
+                new ScoreEntropyObjective(new LinearSchedule(1e-3), MASK, 1e-3), options(700, 16, L, 3e-3));
+        for (int i = 0; i < 700; i++) st.step(source);
+        Estimate nelbo = new LikelihoodEvaluator(st.model(), MASK, 32).continuousNelbo(sampleChain(p, 96, 2), 96, L, new LinearSchedule(1e-3), 16, 3);
+        String report = String.format("masked target %.4f, NELBO of the sedd model %.4f ± %.4f", maskedTarget, nelbo.natsPerToken(), nelbo.standardError());
+        assertTrue(nelbo.natsPerToken() < 1.08 * maskedTarget && nelbo.natsPerToken() > 0.95 * maskedTarget, report);
+        System.out.println("Markov chain: " + report);
+    }
 }

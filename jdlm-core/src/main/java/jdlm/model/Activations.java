@@ -10,6 +10,11 @@ public final class Activations {
     final int seqLen;
     final int rows;
     final boolean training;
+    /**
+     * Block diffusion's training layout: each sequence of T = 2L rows is [x₀ | x_t], both halves at
+     * positions 0..L−1, attending as {@link jdlm.tensor.AttentionMask#blockDiffusionTraining} says.
+     */
+    final boolean cleanNoisyPairs;
 
     final int[] tokens;
     /** x[l]: residual stream entering layer l, [N, dim]; x[layers] leaves the last layer. */
@@ -28,7 +33,15 @@ public final class Activations {
     float[] dx, dxn, dAtt, dq, dk, dv, dGate, dUp, dHidden;
 
     public Activations(ModelConfig c, int batch, int seqLen, boolean training) {
+        this(c, batch, seqLen, training, false);
+    }
+
+    /** With {@code cleanNoisyPairs}, each of the batch's sequences is [x₀ | x_t] (seqLen = 2L) for a block-causal model. */
+    public Activations(ModelConfig c, int batch, int seqLen, boolean training, boolean cleanNoisyPairs) {
         if (batch < 1 || seqLen < 1) throw new IllegalArgumentException("batch and seqLen must be positive, got " + batch + " and " + seqLen);
+        if (cleanNoisyPairs && (!c.blockCausal() || seqLen % 2 != 0)) {
+            throw new IllegalArgumentException("clean/noisy pairs need a block-causal model and an even seqLen, got " + c.attention() + " and " + seqLen);
+        }
         long n = (long) batch * seqLen;
         if (n * Math.max(c.vocabSize(), Math.max(c.hiddenDim(), c.dim())) > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("batch " + batch + " × seqLen " + seqLen + " is too large for this model's buffers");
@@ -37,6 +50,7 @@ public final class Activations {
         this.seqLen = seqLen;
         this.rows = (int) n;
         this.training = training;
+        this.cleanNoisyPairs = cleanNoisyPairs;
         int L = c.layers(), N = rows, D = c.dim(), F = c.hiddenDim();
         tokens = new int[N];
         x = new float[L + 1][];

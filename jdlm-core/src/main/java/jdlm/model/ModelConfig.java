@@ -1,12 +1,15 @@
 package jdlm.model;
 
+import jdlm.tensor.AttentionMask;
 import jdlm.tensor.Rope;
 
 /**
  * Shape and hyper-parameters of a transformer. The native architecture is LLaDA's (DESIGN.md §3):
  * pre-norm, RMSNorm, rotary embeddings, SwiGLU MLP, grouped-query attention, no biases, untied
  * input and output embeddings, no time input. {@link AttentionMode#BIDIRECTIONAL} makes it a
- * masked-diffusion model, {@link AttentionMode#CAUSAL} its autoregressive twin (a Llama).
+ * masked-diffusion model, {@link AttentionMode#CAUSAL} its autoregressive twin (a Llama), and
+ * {@link AttentionMode#BLOCK_CAUSAL} a block-diffusion model (BD3-LM: causal over blocks of
+ * {@code blockSize} positions, bidirectional inside one).
  *
  * @param layers        number of transformer blocks
  * @param dim           model width d
@@ -18,19 +21,20 @@ import jdlm.tensor.Rope;
  * @param contextLength longest sequence the model accepts (rotary tables are sized to it)
  * @param ropeTheta     rotary base θ
  * @param normEps       RMSNorm ε
- * @param attention     bidirectional (diffusion) or causal (autoregressive)
+ * @param attention     bidirectional (diffusion), causal (autoregressive) or block-causal (block diffusion)
  * @param ropeStyle     which pairs rotate: adjacent (Llama, LLaDA) or halves (NeoX, Qwen2, Dream)
  * @param qkvBias       q, k and v projections carry a bias (Qwen2, Dream)
  * @param tiedEmbeddings the output projection is the token embedding matrix
  * @param shiftLogits   the logits of position i are read from the hidden state at i − 1, position 0
  *                      keeps its own (Dream: {@code logits = cat(logits[:, :1], logits[:, :-1])})
+ * @param blockSize     block length of a block-causal model (≥ 1); 0 for the other modes
  */
 public record ModelConfig(int layers, int dim, int heads, int kvHeads, int headDim, int hiddenDim,
                           int vocabSize, int contextLength, double ropeTheta, float normEps,
                           AttentionMode attention, Rope.Style ropeStyle,
-                          boolean qkvBias, boolean tiedEmbeddings, boolean shiftLogits) {
+                          boolean qkvBias, boolean tiedEmbeddings, boolean shiftLogits, int blockSize) {
 
-    public enum AttentionMode { BIDIRECTIONAL, CAUSAL }
+    public enum AttentionMode { BIDIRECTIONAL, CAUSAL, BLOCK_CAUSAL }
 
     public ModelConfig {
         require(layers >= 1, "layers", layers, "at least 1");
@@ -44,6 +48,21 @@ public record ModelConfig(int layers, int dim, int heads, int kvHeads, int headD
         if (!(ropeTheta > 0)) throw new IllegalArgumentException("ropeTheta must be positive, got " + ropeTheta);
         if (!(normEps > 0)) throw new IllegalArgumentException("normEps must be positive, got " + normEps);
         if (attention == null || ropeStyle == null) throw new IllegalArgumentException("attention and ropeStyle are required");
+        if (attention == AttentionMode.BLOCK_CAUSAL) {
+            require(blockSize >= 1 && blockSize <= contextLength, "blockSize", blockSize, "in [1, contextLength] for a block-causal model");
+            if (shiftLogits) throw new IllegalArgumentException("a block-causal model does not shift its logits");
+        } else {
+            require(blockSize == 0, "blockSize", blockSize, "0 unless the attention is block-causal");
+        }
+    }
+
+    /** Any model but a block-causal one (blockSize 0). */
+    public ModelConfig(int layers, int dim, int heads, int kvHeads, int headDim, int hiddenDim,
+                       int vocabSize, int contextLength, double ropeTheta, float normEps,
+                       AttentionMode attention, Rope.Style ropeStyle,
+                       boolean qkvBias, boolean tiedEmbeddings, boolean shiftLogits) {
+        this(layers, dim, heads, kvHeads, headDim, hiddenDim, vocabSize, contextLength, ropeTheta, normEps,
+                attention, ropeStyle, qkvBias, tiedEmbeddings, shiftLogits, 0);
     }
 
     /** The native architecture's variant: no biases, untied embeddings, unshifted logits. */
@@ -62,9 +81,25 @@ public record ModelConfig(int layers, int dim, int heads, int kvHeads, int headD
                 10000.0, 1e-5f, attention, Rope.Style.ADJACENT_PAIRS);
     }
 
+    /** The same network with another (non-block) attention mode. */
     public ModelConfig withAttention(AttentionMode mode) {
         return new ModelConfig(layers, dim, heads, kvHeads, headDim, hiddenDim, vocabSize, contextLength,
                 ropeTheta, normEps, mode, ropeStyle, qkvBias, tiedEmbeddings, shiftLogits);
+    }
+
+    /** The same network, block-causal with blocks of {@code size} (a block-diffusion model). */
+    public ModelConfig withBlocks(int size) {
+        return new ModelConfig(layers, dim, heads, kvHeads, headDim, hiddenDim, vocabSize, contextLength,
+                ropeTheta, normEps, AttentionMode.BLOCK_CAUSAL, ropeStyle, qkvBias, tiedEmbeddings, false, size);
+    }
+
+    /** The attention mask of a forward pass over a sequence. */
+    public AttentionMask attentionMask() {
+        return switch (attention) {
+            case BIDIRECTIONAL -> AttentionMask.BIDIRECTIONAL;
+            case CAUSAL -> AttentionMask.CAUSAL;
+            case BLOCK_CAUSAL -> AttentionMask.blockCausal(blockSize);
+        };
     }
 
     /**
@@ -96,20 +131,22 @@ public record ModelConfig(int layers, int dim, int heads, int kvHeads, int headD
         m.put("qkv_bias", qkvBias);
         m.put("tied_embeddings", tiedEmbeddings);
         m.put("shift_logits", shiftLogits);
+        if (blockSize > 0) m.put("block_size", (long) blockSize);
         return m;
     }
 
     /**
      * Reads {@link #toMap}'s form; a missing or mistyped field is an error naming it. The variant
-     * flags (qkv_bias, tied_embeddings, shift_logits) came later: missing means false, so older
-     * config files still read.
+     * flags (qkv_bias, tied_embeddings, shift_logits) and block_size came later: missing means
+     * false (0), so older config files still read.
      */
     public static ModelConfig fromMap(java.util.Map<String, Object> m) {
         return new ModelConfig(intField(m, "layers"), intField(m, "dim"), intField(m, "heads"), intField(m, "kv_heads"),
                 intField(m, "head_dim"), intField(m, "hidden_dim"), intField(m, "vocab_size"), intField(m, "context_length"),
                 numberField(m, "rope_theta"), (float) numberField(m, "norm_eps"),
                 enumField(m, "attention", AttentionMode.class), enumField(m, "rope_style", Rope.Style.class),
-                flagField(m, "qkv_bias"), flagField(m, "tied_embeddings"), flagField(m, "shift_logits"));
+                flagField(m, "qkv_bias"), flagField(m, "tied_embeddings"), flagField(m, "shift_logits"),
+                m.containsKey("block_size") ? intField(m, "block_size") : 0);
     }
 
     private static boolean flagField(java.util.Map<String, Object> m, String key) {
@@ -146,6 +183,9 @@ public record ModelConfig(int layers, int dim, int heads, int kvHeads, int headD
 
     public boolean causal() { return attention == AttentionMode.CAUSAL; }
 
+    /** A block-diffusion (BD3-LM) model. */
+    public boolean blockCausal() { return attention == AttentionMode.BLOCK_CAUSAL; }
+
     /** Parameters that multiply activations (all matrices, embedding lookup excluded). */
     public long matmulParameters() {
         long perLayer = (long) dim * qDim() + 2L * dim * kvDim() + (long) qDim() * dim + 3L * dim * hiddenDim;
@@ -159,7 +199,7 @@ public record ModelConfig(int layers, int dim, int heads, int kvHeads, int headD
      * activations are negligible and not counted. A training step costs about three times this.
      */
     public double forwardFlopsPerToken(int seqLen) {
-        double visible = causal() ? (seqLen + 1) / 2.0 : seqLen;
+        double visible = causal() ? (seqLen + 1) / 2.0 : blockCausal() ? (seqLen + Math.min(blockSize, seqLen)) / 2.0 : seqLen;
         return 2.0 * matmulParameters() + layers * 4.0 * visible * qDim();
     }
 

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 import jdlm.tensor.Attention;
+import jdlm.tensor.AttentionMask;
 import jdlm.tensor.Gemm;
 import jdlm.tensor.RmsNorm;
 import jdlm.tensor.Rope;
@@ -155,13 +156,15 @@ public final class Transformer {
     public void forward(Activations a, int[] tokens) {
         int B = a.batch, T = a.seqLen, N = a.rows, D = config.dim();
         if (tokens.length < N) throw new IllegalArgumentException("need " + N + " tokens (batch " + B + " × " + T + "), got " + tokens.length);
-        if (T > config.contextLength()) {
-            throw new IllegalArgumentException("sequence length " + T + " exceeds the model's context length " + config.contextLength());
+        int positions = a.cleanNoisyPairs ? T / 2 : T;
+        if (positions > config.contextLength()) {
+            throw new IllegalArgumentException("sequence length " + positions + " exceeds the model's context length " + config.contextLength());
         }
         System.arraycopy(tokens, 0, a.tokens, 0, N);
         embed(a.x[0], tokens, 0, N);
+        AttentionMask mask = trainingMask(a);
         for (int l = 0; l < config.layers(); l++) {
-            blockForward(l, a, a.k[l], a.v[l], 0, 0, T, config.causal());
+            blockForward(l, a, a.k[l], a.v[l], 0, 0, T, mask);
         }
         head(a);
         if (config.shiftLogits()) shiftLogits(a.logits, B, T);
@@ -210,7 +213,7 @@ public final class Transformer {
      * startPos..startPos+T-1 and attend to {@code keys} key rows from {@code kvRow0 + b·T − startPos}
      * (its own rows in a batch; the whole cache when decoding or recomputing a window).
      */
-    private void blockForward(int l, Activations a, float[] kBuf, float[] vBuf, int kvRow0, int startPos, int keys, boolean causal) {
+    private void blockForward(int l, Activations a, float[] kBuf, float[] vBuf, int kvRow0, int startPos, int keys, AttentionMask mask) {
         ModelConfig c = config;
         ModelWeights.Layer w = weights.layers().get(l);
         int B = a.batch, T = a.seqLen, N = a.rows, D = c.dim(), F = c.hiddenDim();
@@ -226,14 +229,11 @@ public final class Transformer {
             addBias(kBuf, kvRow0 * kvDim, N, w.bk(), kvDim);
             addBias(vBuf, kvRow0 * kvDim, N, w.bv(), kvDim);
         }
-        for (int b = 0; b < B; b++) {
-            rope.apply(a.q[l], b * T * qDim, T, H, startPos, false);
-            rope.apply(kBuf, (kvRow0 + b * T) * kvDim, T, c.kvHeads(), startPos, false);
-        }
+        for (int b = 0; b < B; b++) rotate(a, a.q[l], b * T * qDim, kBuf, (kvRow0 + b * T) * kvDim, startPos, false);
         for (int b = 0; b < B; b++) {
             int keyRow0 = kvRow0 + b * T - startPos;
             Attention.forward(a.att[l], b * T * qDim, a.q[l], b * T * qDim, kBuf, keyRow0 * kvDim, vBuf, keyRow0 * kvDim,
-                    a.training ? a.probs[l] : null, b * H * T * T, T, keys, H, c.kvHeads(), c.headDim(), causal, startPos);
+                    a.training ? a.probs[l] : null, b * H * T * T, T, keys, H, c.kvHeads(), c.headDim(), mask, startPos);
         }
         // x' = x + att·W_oᵀ
         float[] xMid = a.xMid[l];
@@ -248,6 +248,29 @@ public final class Transformer {
         float[] xOut = a.x[l + 1];
         System.arraycopy(xMid, 0, xOut, 0, N * D);
         w.down().multiply(a.hidden[l], N, xOut, 0, true);
+    }
+
+    /** The mask of a pass over whole sequences: the model's own, or block diffusion's [x₀ | x_t] layout. */
+    private AttentionMask trainingMask(Activations a) {
+        return a.cleanNoisyPairs ? AttentionMask.blockDiffusionTraining(config.blockSize(), a.seqLen / 2) : config.attentionMask();
+    }
+
+    /**
+     * Rotates the T rows of one sequence's queries and keys from position startPos (inverse: the
+     * transpose, for gradients); in the [x₀ | x_t] layout both halves sit at positions 0..L−1.
+     */
+    private void rotate(Activations a, float[] q, int qOff, float[] k, int kOff, int startPos, boolean inverse) {
+        int T = a.seqLen, H = config.heads(), KV = config.kvHeads();
+        if (!a.cleanNoisyPairs) {
+            rope.apply(q, qOff, T, H, startPos, inverse);
+            rope.apply(k, kOff, T, KV, startPos, inverse);
+            return;
+        }
+        int L = T / 2;
+        for (int half = 0; half < 2; half++) {
+            rope.apply(q, qOff + half * L * config.qDim(), L, H, 0, inverse);
+            rope.apply(k, kOff + half * L * config.kvDim(), L, KV, 0, inverse);
+        }
     }
 
     /** y[r, :] += bias for n rows of {@code width} floats from {@code yOff}. */
@@ -315,6 +338,7 @@ public final class Transformer {
         int B = a.batch, T = a.seqLen, N = a.rows, D = c.dim(), F = c.hiddenDim();
         int qDim = c.qDim(), kvDim = c.kvDim(), H = c.heads();
         float[] dx = a.dx;
+        AttentionMask mask = trainingMask(a);
 
         // MLP branch: x'' = x' + hidden·W_downᵀ
         Arrays.fill(a.dHidden, 0f);
@@ -336,10 +360,9 @@ public final class Transformer {
         for (int b = 0; b < B; b++) {
             int qo = b * T * qDim, ko = b * T * kvDim;
             Attention.backward(a.dq, qo, a.dk, ko, a.dv, ko, a.dAtt, qo, a.q[l], qo, a.k[l], ko, a.v[l], ko,
-                    a.probs[l], b * H * T * T, T, T, H, c.kvHeads(), c.headDim(), c.causal(), 0);
+                    a.probs[l], b * H * T * T, T, T, H, c.kvHeads(), c.headDim(), mask, 0);
             // q = rope(q̃): the gradient of a rotation is the inverse rotation
-            rope.apply(a.dq, qo, T, H, 0, true);
-            rope.apply(a.dk, ko, T, c.kvHeads(), 0, true);
+            rotate(a, a.dq, qo, a.dk, ko, 0, true);
         }
         if (w.bq() != null) {
             // the bias is added before the rotation: its gradient sums dq (dk, dv) over the rows
@@ -385,7 +408,7 @@ public final class Transformer {
         if (pos0 + count > cache.capacity) {
             throw new IllegalArgumentException("KV cache full: " + pos0 + " cached + " + count + " new > capacity " + cache.capacity);
         }
-        float[] logits = runRows(cache, tokens, off, count, pos0, pos0 + count, true);
+        float[] logits = runRows(cache, tokens, off, count, pos0, pos0 + count, AttentionMask.CAUSAL);
         cache.length = pos0 + count;
         return logits;
     }
@@ -393,8 +416,11 @@ public final class Transformer {
     // ------------------------------------------------------------------ block cache (Fast-dLLM)
 
     /**
-     * A full bidirectional pass over one sequence of {@code length} tokens that also keeps every
-     * layer's keys and values in {@code cache}, for later {@link #forwardWindow} calls. Returns the
+     * A full pass over one sequence of {@code length} tokens (bidirectional, or block-causal for a
+     * block-diffusion model) that also keeps every layer's keys and values in {@code cache}, for
+     * later {@link #forwardWindow} calls. For a block-causal model a window that is one of its
+     * blocks sees only itself and the blocks before it, so its logits are exact while those blocks
+     * are unchanged since this pass (BD3-LM's KV cache). Returns the
      * logits [length, vocab] (the same as {@link #logits}; the array is reused by later calls).
      */
     public float[] forwardCaching(KVCache cache, int[] tokens, int length) {
@@ -402,7 +428,7 @@ public final class Transformer {
         if (length < 1 || length > cache.capacity) {
             throw new IllegalArgumentException("length " + length + " must be in [1, " + cache.capacity + "] (the cache's capacity)");
         }
-        float[] logits = runRows(cache, tokens, 0, length, 0, length, false);
+        float[] logits = runRows(cache, tokens, 0, length, 0, length, config.attentionMask());
         cache.length = length;
         if (config.shiftLogits()) shiftLogits(logits, 1, length);
         return logits;
@@ -423,7 +449,7 @@ public final class Transformer {
         }
         // Dream reads position i from the hidden state at i − 1: recompute one row more on the left
         int from = config.shiftLogits() && lo > 0 ? lo - 1 : lo;
-        float[] raw = runRows(cache, tokens, from, hi - from, from, cache.length, false);
+        float[] raw = runRows(cache, tokens, from, hi - from, from, cache.length, config.attentionMask());
         if (!config.shiftLogits()) return raw;
         int V = config.vocabSize();
         if (from == lo) shiftLogits(raw, 1, hi - lo);     // lo = 0: position 0 keeps its own row
@@ -434,7 +460,7 @@ public final class Transformer {
      * Runs rows [pos0, pos0 + count) of one sequence (tokens from {@code off}), writing their keys
      * and values at those rows of the cache and attending to its first {@code keys} rows.
      */
-    private float[] runRows(KVCache cache, int[] tokens, int off, int count, int pos0, int keys, boolean causal) {
+    private float[] runRows(KVCache cache, int[] tokens, int off, int count, int pos0, int keys, AttentionMask mask) {
         Activations a = cache.scratch;
         if (a == null || a.seqLen != count) {
             a = new Activations(config, 1, count, false);
@@ -442,7 +468,7 @@ public final class Transformer {
         }
         embed(a.x[0], tokens, off, count);
         for (int l = 0; l < config.layers(); l++) {
-            blockForward(l, a, cache.k[l], cache.v[l], pos0, pos0, keys, causal);
+            blockForward(l, a, cache.k[l], cache.v[l], pos0, pos0, keys, mask);
         }
         head(a);
         return a.logits;

@@ -5,12 +5,13 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Scaled dot-product attention with grouped-query heads, bidirectional (LLaDA) or causal (the
- * AR twin, KV cache). Query head h reads kv head {@code h / (nHeads/nKvHeads)}; scale 1/√headDim.
+ * Scaled dot-product attention with grouped-query heads under an {@link AttentionMask}:
+ * bidirectional (LLaDA), causal (the AR twin, KV cache) or block-causal (BD3-LM). Query head h
+ * reads kv head {@code h / (nHeads/nKvHeads)}; scale 1/√headDim.
  *
  * <p>Layout: q and out hold T rows of {@code nHeads·headDim}; k and v hold S rows of
  * {@code nKvHeads·headDim}. Query row t is at absolute position {@code qPos0 + t}, key row s at s;
- * causal attention lets t see keys {@code s ≤ qPos0 + t}.
+ * the mask says which keys each position sees (causal: {@code s ≤ qPos0 + t}).
  *
  * <p>Scores are computed against a per-task transposed copy of the kv head ({@code kᵀ[headDim, S]}),
  * so the inner loop is a broadcast-FMA over 4 vectors of keys, with no horizontal reductions.
@@ -34,8 +35,9 @@ public final class Attention {
      */
     public static void forward(float[] out, int outOff, float[] q, int qOff, float[] k, int kOff, float[] v, int vOff,
                                float[] probs, int probsOff, int T, int S, int nHeads, int nKvHeads, int headDim,
-                               boolean causal, int qPos0) {
+                               AttentionMask mask, int qPos0) {
         check(T, S, nHeads, nKvHeads, headDim, qPos0);
+        boolean causal = mask.causal();
         int group = nHeads / nKvHeads;
         int qStride = nHeads * headDim, kvStride = nKvHeads * headDim;
         float scale = (float) (1.0 / Math.sqrt(headDim));
@@ -43,7 +45,7 @@ public final class Attention {
         ThreadPool.shared().parallelFor(nHeads * qBlocks, task -> {
             int h = task / qBlocks, t0 = (task % qBlocks) * Q_BLOCK, t1 = Math.min(T, t0 + Q_BLOCK);
             int g = h / group;
-            int keys = causal ? Math.min(S, qPos0 + t1) : S;   // keys any row of this block sees
+            int keys = mask.end(qPos0 + t1 - 1, S);   // keys any row of this block sees (ends never decrease)
             int ld = roundUp(keys, KEY_STEP);
             float[] kt = new float[headDim * ld];
             transpose(k, kOff + g * headDim, kvStride, keys, headDim, kt, ld);
@@ -51,11 +53,14 @@ public final class Attention {
             float[] sc = new float[rows * ld];
             // sc[t−t0, s] = scale · q_t · k_s, key chunks outer so each kᵀ chunk stays in L1
             scoresBlock(sc, ld, q, qOff + t0 * qStride + h * headDim, qStride, rows, scale, kt, headDim,
-                    causal ? qPos0 + t0 + 1 : S, causal ? 1 : 0, S);
+                    causal ? qPos0 + t0 + 1 : keys, causal ? 1 : 0, S);
             for (int t = t0; t < t1; t++) {
-                int n = visible(t, S, causal, qPos0);
+                int n = mask.end(qPos0 + t, S);
                 int ro = (t - t0) * ld;
+                int hideFrom = Math.min(n, mask.hiddenFrom(qPos0 + t)), hideTo = Math.min(n, mask.hiddenTo(qPos0 + t));
+                java.util.Arrays.fill(sc, ro + hideFrom, ro + hideTo, Float.NEGATIVE_INFINITY);
                 Softmax.forward(sc, ro, n);
+                java.util.Arrays.fill(sc, ro + hideFrom, ro + hideTo, 0f); // exactly 0, not exp's floor
                 java.util.Arrays.fill(sc, ro + n, ro + ld, 0f);   // masked and padding keys weigh 0
                 if (probs != null) {
                     int po = probsOff + (h * T + t) * S;
@@ -71,12 +76,12 @@ public final class Attention {
             int t = t0;
             for (; t + 4 <= t1; t += 4) {
                 weightedRowSum4(out, outOff + t * qStride + h * headDim, qStride, 1f,
-                        sc, (t - t0) * ld, ld, 1, visible(t + 3, S, causal, qPos0),
+                        sc, (t - t0) * ld, ld, 1, mask.end(qPos0 + t + 3, S),
                         v, vOff + g * headDim, kvStride, headDim);
             }
             for (; t < t1; t++) {
                 weightedRowSum(out, outOff + t * qStride + h * headDim, 1f, true,
-                        sc, (t - t0) * ld, 1, visible(t, S, causal, qPos0), v, vOff + g * headDim, kvStride, headDim);
+                        sc, (t - t0) * ld, 1, mask.end(qPos0 + t, S), v, vOff + g * headDim, kvStride, headDim);
             }
         });
     }
@@ -88,8 +93,9 @@ public final class Attention {
      */
     public static void backward(float[] dq, int dqOff, float[] dk, int dkOff, float[] dv, int dvOff, float[] dOut, int dOutOff,
                                 float[] q, int qOff, float[] k, int kOff, float[] v, int vOff, float[] probs, int probsOff,
-                                int T, int S, int nHeads, int nKvHeads, int headDim, boolean causal, int qPos0) {
+                                int T, int S, int nHeads, int nKvHeads, int headDim, AttentionMask mask, int qPos0) {
         check(T, S, nHeads, nKvHeads, headDim, qPos0);
+        boolean causal = mask.causal();
         int group = nHeads / nKvHeads;
         int qStride = nHeads * headDim, kvStride = nKvHeads * headDim;
         float scale = (float) (1.0 / Math.sqrt(headDim));
@@ -114,27 +120,27 @@ public final class Attention {
             // dP[t,s] = dOut_t · v_s for every visible key (T×sPad scratch, key chunks outer)
             float[] dP = new float[T * sPad];
             scoresBlock(dP, sPad, dOut, dOutOff + h * headDim, qStride, T, 1f, vt, headDim,
-                    causal ? qPos0 + 1 : S, causal ? 1 : 0, S);
-            // dS = P ⊙ (dP − rowsum(P ⊙ dP)); masked entries stay 0
+                    causal ? qPos0 + 1 : mask.end(qPos0 + T - 1, S), causal ? 1 : 0, S);
+            // dS = P ⊙ (dP − rowsum(P ⊙ dP)); masked and hidden entries stay 0 (P is 0 there)
             float[] dS = new float[T * S];
             for (int t = 0; t < T; t++) {
-                Softmax.backward(dS, t * S, probs, probsOff + (h * T + t) * S, dP, t * sPad, visible(t, S, causal, qPos0));
+                Softmax.backward(dS, t * S, probs, probsOff + (h * T + t) * S, dP, t * sPad, mask.end(qPos0 + t, S));
             }
             // dq_t += scale · Σ_s dS[t,s] k_s, four query rows per pass over k
             int t = 0;
             for (; t + 4 <= T; t += 4) {
                 weightedRowSum4(dq, dqOff + t * qStride + h * headDim, qStride, scale,
-                        dS, t * S, S, 1, visible(t + 3, S, causal, qPos0), k, kOff + g * headDim, kvStride, headDim);
+                        dS, t * S, S, 1, mask.end(qPos0 + t + 3, S), k, kOff + g * headDim, kvStride, headDim);
             }
             for (; t < T; t++) {
                 weightedRowSum(dq, dqOff + t * qStride + h * headDim, scale, true,
-                        dS, t * S, 1, visible(t, S, causal, qPos0), k, kOff + g * headDim, kvStride, headDim);
+                        dS, t * S, 1, mask.end(qPos0 + t, S), k, kOff + g * headDim, kvStride, headDim);
             }
             // dk_s += scale · Σ_t dS[t,s] q_t ;  dv_s += Σ_t P[t,s] dOut_t  (four keys per pass, from the
             // first query that sees key s; entries a query cannot see are 0 in dS and P)
-            int s = 0;
+            int s = 0, tStart = 0;
             for (; s < S; s += 4) {
-                int tStart = causal ? Math.max(0, s - qPos0) : 0;
+                while (tStart < T && mask.end(qPos0 + tStart, S) <= s) tStart++; // first query that sees key s
                 if (tStart >= T) break;
                 int count = T - tStart;
                 if (s + 4 <= S) {
@@ -165,11 +171,6 @@ public final class Attention {
                 }
             }
         }
-    }
-
-    /** Number of keys query row t sees. */
-    private static int visible(int t, int S, boolean causal, int qPos0) {
-        return causal ? Math.min(S, qPos0 + t + 1) : S;
     }
 
     /** {@code mt[d·ld + s] = m[mOff + s·mStride + d]} for s < rows, d < cols. */

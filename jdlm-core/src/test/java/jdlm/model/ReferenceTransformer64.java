@@ -120,7 +120,7 @@ public final class ReferenceTransformer64 {
         for (int h = 0; h < c.heads(); h++) {
             int kh = h / group;
             for (int t = 0; t < T; t++) {
-                int visible = c.causal() ? t + 1 : T;
+                int visible = c.causal() ? t + 1 : c.blockCausal() ? Math.min(T, (t / c.blockSize() + 1) * c.blockSize()) : T;
                 double[] s = new double[visible];
                 double max = Double.NEGATIVE_INFINITY;
                 for (int j = 0; j < visible; j++) {

@@ -15,9 +15,14 @@ import org.junit.jupiter.api.Test;
 
 class TransformerTest {
 
-    /** Small and deliberately odd: GQA (4 query heads on 2 KV heads), qDim 24 ≠ dim 10, hidden 14, vocab 11. */
+    /**
+     * Small and deliberately odd: GQA (4 query heads on 2 KV heads), qDim 24 ≠ dim 10, hidden 14,
+     * vocab 11; block-causal models have blocks of 3.
+     */
     private static ModelConfig tiny(AttentionMode mode, Rope.Style style) {
-        return new ModelConfig(2, 10, 4, 2, 6, 14, 11, 16, 10000.0, 1e-5f, mode, style);
+        ModelConfig c = new ModelConfig(2, 10, 4, 2, 6, 14, 11, 16, 10000.0, 1e-5f,
+                mode == AttentionMode.BLOCK_CAUSAL ? AttentionMode.BIDIRECTIONAL : mode, style);
+        return mode == AttentionMode.BLOCK_CAUSAL ? c.withBlocks(3) : c;
     }
 
     @Test
@@ -158,8 +163,8 @@ class TransformerTest {
             float[] la = m.logits(a, 1, T), lb = m.logits(b, 1, T);
             float[] rowA = Arrays.copyOfRange(la, i * V, (i + 1) * V);
             float[] rowB = Arrays.copyOfRange(lb, i * V, (i + 1) * V);
-            if (mode == AttentionMode.CAUSAL) {
-                assertArrayEquals(rowA, rowB, 0f, "causal: position " + i + " must not see the last token");
+            if (mode != AttentionMode.BIDIRECTIONAL) { // block-causal: position 3 is in block [3, 6), the last token in [6, 9)
+                assertArrayEquals(rowA, rowB, 0f, mode + ": position " + i + " must not see the last token");
             } else {
                 assertFalse(Arrays.equals(rowA, rowB), "bidirectional: position " + i + " must see the last token");
             }

@@ -22,7 +22,9 @@ import jdlm.train.WeightedCrossEntropy;
  *   <li>{@link #leftToRightNll}: the exact negative log-likelihood of a masked model read left to
  *       right, one token at a time (not a bound: a likelihood of its own).</li>
  * </ul>
- * Every estimate is the mean over (sequence, sample) pairs with its standard error.
+ * Every estimate is the mean over (sequence, sample) pairs with its standard error. For a
+ * block-diffusion (BD3-LM) model the bounds are BD3-LM's: the sum over blocks of each block's
+ * bound given the clean blocks before it.
  */
 public final class LikelihoodEvaluator {
     private final Transformer model;
@@ -75,9 +77,10 @@ public final class LikelihoodEvaluator {
         int l = maskedCount(rate, len);
         return estimate(String.format(java.util.Locale.ROOT, "masked CE at rate %.3f (%d of %d masked)", rate, l, len),
                 sequences, count, len, samplesPerSequence, seed,
-                (x0, xt, off, n, i, b, rng, times) -> {
-                    process.corruptExactly(x0, xt, off, n, l, rng);
-                    return (double) n / l;
+                (x0, xt, off, n, i, b, rng, times) -> { // n < len: one block of a block-diffusion model
+                    int masked = maskedCount(rate, n);
+                    process.corruptExactly(x0, xt, off, n, masked, rng);
+                    return (double) n / masked;
                 }, null);
     }
 
@@ -161,11 +164,19 @@ public final class LikelihoodEvaluator {
         return Estimate.of("left-to-right NLL (exact, masked model)", values, (long) count * len);
     }
 
+    /**
+     * The Monte-Carlo loop of the bounds. A block-diffusion model is scored block by block: each
+     * block of each window is corrupted alone (its own time, or its own l) given the clean blocks
+     * before it, all in one pass over [x₀ | x_t]; the window's value is the sum of its blocks'
+     * weighted masked cross-entropies over L. Other models have one block: the whole window.
+     */
     private Estimate estimate(String method, int[] sequences, int count, int len, int samplesPerSequence, long seed,
                               Corruption corruption, TimeSampler times) {
         if (count < 1) throw new IllegalArgumentException("no sequences to evaluate");
         if (samplesPerSequence < 1) throw new IllegalArgumentException("samples per sequence must be at least 1");
         int vocab = model.config().vocabSize();
+        boolean blocks = model.config().blockCausal();
+        int seg = blocks ? model.config().blockSize() : len, segments = (len + seg - 1) / seg, row = blocks ? 2 * len : len;
         SplittableRandom rng = new SplittableRandom(seed);
         double[] values = new double[count * samplesPerSequence];
         int filled = 0;
@@ -176,20 +187,38 @@ public final class LikelihoodEvaluator {
                 int[] x0 = new int[n];
                 System.arraycopy(sequences, first * len, x0, 0, n);
                 int[] xt = new int[n];
-                double[] t = times == null ? null : times.sample(b, rng);
-                double[] weights = new double[b];
-                for (int s = 0; s < b; s++) weights[s] = corruption.apply(x0, xt, s * len, len, s, b, rng, t);
-                Activations a = new Activations(model.config(), b, len, false);
-                model.forward(a, xt);
-                WeightedCrossEntropy.suppress(a.logits(), n, vocab, maskId);
-                int[] targets = new int[n];
-                for (int i = 0; i < n; i++) targets[i] = xt[i] == maskId ? x0[i] : -1;
-                float[] losses = new float[n];
-                jdlm.tensor.CrossEntropy.forward(a.logits(), n, vocab, targets, losses);
+                double[] t = times == null ? null : times.sample(b * segments, rng);
+                double[] weights = new double[n];
+                for (int s = 0; s < b; s++) {
+                    for (int k = 0; k < segments; k++) {
+                        int from = s * len + k * seg, to = Math.min((s + 1) * len, from + seg);
+                        double w = corruption.apply(x0, xt, from, to - from, s * segments + k, b * segments, rng, t);
+                        java.util.Arrays.fill(weights, from, to, w);
+                    }
+                }
+                int[] input = xt, targets = new int[b * row];
+                java.util.Arrays.fill(targets, -1);
+                if (blocks) {
+                    input = new int[b * row];
+                    for (int s = 0; s < b; s++) {
+                        System.arraycopy(x0, s * len, input, s * row, len);
+                        System.arraycopy(xt, s * len, input, s * row + len, len);
+                    }
+                }
+                for (int s = 0; s < b; s++) {
+                    for (int i = 0; i < len; i++) {
+                        if (xt[s * len + i] == maskId) targets[s * row + row - len + i] = x0[s * len + i];
+                    }
+                }
+                Activations a = new Activations(model.config(), b, row, false, blocks);
+                model.forward(a, input);
+                WeightedCrossEntropy.suppress(a.logits(), b * row, vocab, maskId);
+                float[] losses = new float[b * row];
+                jdlm.tensor.CrossEntropy.forward(a.logits(), b * row, vocab, targets, losses);
                 for (int s = 0; s < b; s++) {
                     double sum = 0;
-                    for (int i = s * len; i < (s + 1) * len; i++) sum += losses[i];
-                    values[filled++] = weights[s] * sum / len;
+                    for (int i = 0; i < len; i++) sum += weights[s * len + i] * losses[s * row + row - len + i];
+                    values[filled++] = sum / len;
                 }
             }
         }

@@ -91,7 +91,7 @@ public final class Trainer {
             float[] w = batch.weights();
             for (int i = 0; i < w.length; i++) w[i] /= accum;
             loss += forwardBackward(batch);
-            tokens += (long) batch.batch() * batch.seqLen();
+            tokens += (long) batch.batch() * (batch.cleanNoisyPairs() ? batch.seqLen() / 2 : batch.seqLen());
         }
         double norm = AdamW.clipGlobalNorm(grads, options.clipNorm());
         if (!Double.isFinite(loss) || !Double.isFinite(norm)) throw new NonFiniteLossException(step, loss, norm);
@@ -108,7 +108,7 @@ public final class Trainer {
     }
 
     private double forwardBackward(TrainingBatch batch) {
-        Activations a = activations(batch.batch(), batch.seqLen());
+        Activations a = activations(batch);
         model.forward(a, batch.inputs());
         Arrays.fill(dLogits, 0, a.logits().length, 0f);
         double loss = objective.lossAndGradient(a.logits(), model.config().vocabSize(), batch, dLogits);
@@ -124,7 +124,7 @@ public final class Trainer {
         for (int i = 0; i < batches; i++) {
             validation.fill(i, x0, prompts, B, L);
             TrainingBatch batch = objective.prepare(x0, prompts, B, L, rngFor(options.seed() ^ 0x5EEDL, i, 0));
-            Activations a = new Activations(model.config(), batch.batch(), batch.seqLen(), false);
+            Activations a = new Activations(model.config(), batch.batch(), batch.seqLen(), false, batch.cleanNoisyPairs());
             model.forward(a, batch.inputs());
             sum += objective.lossAndGradient(a.logits(), model.config().vocabSize(), batch, null);
         }
@@ -132,9 +132,9 @@ public final class Trainer {
     }
 
     /** Reuses the training activations while the shape stays the same (LLaDA's crops change it). */
-    private Activations activations(int batch, int seqLen) {
-        if (activations == null || activations.batch() != batch || activations.seqLen() != seqLen) {
-            activations = new Activations(model.config(), batch, seqLen, true);
+    private Activations activations(TrainingBatch b) {
+        if (activations == null || activations.batch() != b.batch() || activations.seqLen() != b.seqLen()) {
+            activations = new Activations(model.config(), b.batch(), b.seqLen(), true, b.cleanNoisyPairs());
             if (dLogits == null || dLogits.length < activations.logits().length) dLogits = new float[activations.logits().length];
         }
         return activations;

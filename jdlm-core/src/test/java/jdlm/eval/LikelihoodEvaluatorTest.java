@@ -219,4 +219,28 @@ class LikelihoodEvaluatorTest {
         }
         assertEquals(1.0, total, 1e-4);
     }
+
+    /**
+     * Block diffusion's bounds at the two ends of the block size, each against another code path:
+     * with blocks of 1 token the LLaDA bound masks exactly that token with weight 1, so it is the
+     * left-to-right NLL of the same model (a plain block-causal pass with the rest masked); with one
+     * block over the whole window the block model is the bidirectional one, so every bound equals
+     * the masked model's with the same weights and seed.
+     */
+    @Test
+    void blockDiffusionBoundsMatchTheirLimitingCases() {
+        Transformer plain = model();
+        int[] seqs = sequences();
+        Transformer ones = new Transformer(C.withBlocks(1), plain.parameters());
+        LikelihoodEvaluator e1 = new LikelihoodEvaluator(ones, MASK, 2);
+        Estimate llada = e1.lladaBound(seqs, COUNT, L, 3, 5), ltr = e1.leftToRightNll(seqs, COUNT, L);
+        assertEquals(ltr.natsPerToken(), llada.natsPerToken(), 1e-5, "blocks of 1: LLaDA bound = left-to-right NLL");
+
+        Transformer whole = new Transformer(C.withBlocks(L), plain.parameters());
+        LikelihoodEvaluator eb = new LikelihoodEvaluator(whole, MASK, 2), ep = new LikelihoodEvaluator(plain, MASK, 2);
+        assertEquals(ep.continuousNelbo(seqs, COUNT, L, SCHEDULE, 4, 9).natsPerToken(),
+                eb.continuousNelbo(seqs, COUNT, L, SCHEDULE, 4, 9).natsPerToken(), 1e-5, "one block: the masked model's NELBO");
+        assertEquals(ep.discreteNelbo(seqs, COUNT, L, SCHEDULE, 8, 4, 9).natsPerToken(),
+                eb.discreteNelbo(seqs, COUNT, L, SCHEDULE, 8, 4, 9).natsPerToken(), 1e-5, "one block: the discrete NELBO");
+    }
 }

@@ -21,8 +21,15 @@ class ObjectiveTest {
     private static final int MASK = 10;
     private static final ModelConfig CONFIG = ModelConfig.of(2, 12, 3, 20, 11, 16, AttentionMode.BIDIRECTIONAL);
 
+    private static final int BLOCK = 3;
+    private static final ModelConfig BLOCKS = CONFIG.withBlocks(BLOCK);
+
     private static Transformer model() {
-        Transformer m = Transformer.initialized(CONFIG, 3);
+        return model(CONFIG);
+    }
+
+    private static Transformer model(ModelConfig config) {
+        Transformer m = Transformer.initialized(config, 3);
         SplittableRandom r = new SplittableRandom(4);
         float[] p = m.parameters();
         for (int i = 0; i < p.length; i++) p[i] = (float) (r.nextGaussian() * 0.4);
@@ -37,10 +44,10 @@ class ObjectiveTest {
     }
 
     private static double engineLoss(Transformer m, Objective objective, TrainingBatch b, float[] grads) {
-        Activations a = new Activations(CONFIG, b.batch(), b.seqLen(), grads != null);
+        Activations a = new Activations(m.config(), b.batch(), b.seqLen(), grads != null, b.cleanNoisyPairs());
         m.forward(a, b.inputs());
         float[] dLogits = grads == null ? null : new float[a.logits().length];
-        double loss = objective.lossAndGradient(a.logits(), CONFIG.vocabSize(), b, dLogits);
+        double loss = objective.lossAndGradient(a.logits(), m.config().vocabSize(), b, dLogits);
         if (grads != null) m.backward(a, dLogits, grads);
         return loss;
     }
@@ -84,6 +91,74 @@ class ObjectiveTest {
             }
         }
         return total / (B * L);
+    }
+
+    /**
+     * BD3-LM's loss in float64, block by block: block k of sequence b (time t[b·blocks + k]) is read
+     * by a block-causal reference pass over x₀'s blocks before k followed by x_t's block k; each
+     * masked position costs (1/t)·(−log p(x₀)), MASK excluded; the sum is divided by B·L.
+     */
+    private static double referenceBlockLoss(double[] p, int[] x0, int[] xt, double[] t, int B, int L) {
+        ReferenceTransformer64 ref = new ReferenceTransformer64(BLOCKS);
+        int blocks = (L + BLOCK - 1) / BLOCK;
+        double total = 0;
+        for (int b = 0; b < B; b++) {
+            for (int k = 0; k < blocks; k++) {
+                int from = k * BLOCK, to = Math.min(L, from + BLOCK);
+                int[] seq = new int[to];
+                System.arraycopy(x0, b * L, seq, 0, from);
+                System.arraycopy(xt, b * L + from, seq, from, to - from);
+                double[][] logits = ref.logits(p, seq);
+                for (int i = from; i < to; i++) {
+                    if (xt[b * L + i] != MASK) continue;
+                    double max = Double.NEGATIVE_INFINITY, z = 0;
+                    for (int v = 0; v < BLOCKS.vocabSize(); v++) if (v != MASK) max = Math.max(max, logits[i][v]);
+                    for (int v = 0; v < BLOCKS.vocabSize(); v++) if (v != MASK) z += Math.exp(logits[i][v] - max);
+                    total += (1 / t[b * blocks + k]) * (max + Math.log(z) - logits[i][x0[b * L + i]]);
+                }
+            }
+        }
+        return total / (B * L);
+    }
+
+    /** The noisy half (x_t) of a [x₀ | x_t] batch. */
+    private static int[] noisyHalves(TrainingBatch b) {
+        int L = b.seqLen() / 2;
+        int[] xt = new int[b.batch() * L];
+        for (int s = 0; s < b.batch(); s++) System.arraycopy(b.inputs(), s * 2 * L + L, xt, s * L, L);
+        return xt;
+    }
+
+    @Test
+    void blockDiffusionLossEqualsFloat64FormulaBlockByBlock() {
+        Transformer m = model(BLOCKS);
+        int B = 2, L = 8; // blocks [0,3) [3,6) [6,8)
+        int[] x0 = cleanBatch(B * L);
+        double[] t = {0.2, 0.5, 0.9, 0.35, 0.7, 0.99};
+        BlockDiffusionObjective obj = new BlockDiffusionObjective(new LinearSchedule(1e-3), MASK, 1e-3, BLOCK);
+        TrainingBatch batch = obj.prepare(x0, null, B, L, t, new SplittableRandom(6));
+        assertEquals(2 * L, batch.seqLen());
+        int[] xt = noisyHalves(batch);
+        for (int s = 0; s < B; s++) {
+            for (int i = 0; i < L; i++) {
+                assertEquals(x0[s * L + i], batch.inputs()[s * 2 * L + i], "the clean half is x₀");
+                assertEquals(-1, batch.targets()[s * 2 * L + i], "the clean half carries no loss");
+                assertTrue(xt[s * L + i] == MASK || xt[s * L + i] == x0[s * L + i]);
+            }
+        }
+        double want = referenceBlockLoss(toDouble(m.parameters()), x0, xt, t, B, L);
+        assertEquals(want, engineLoss(m, obj, batch, null), 1e-5 * Math.abs(want));
+    }
+
+    @Test
+    void gradientOfTheBlockDiffusionLossMatchesFiniteDifferences() {
+        int B = 2, L = 7;
+        int[] x0 = cleanBatch(B * L);
+        double[] t = {0.3, 0.6, 0.95, 0.45, 0.8, 0.15};
+        BlockDiffusionObjective obj = new BlockDiffusionObjective(new LinearSchedule(1e-3), MASK, 1e-3, BLOCK);
+        TrainingBatch batch = obj.prepare(x0, null, B, L, t, new SplittableRandom(7));
+        int[] xt = noisyHalves(batch);
+        checkGradient(BLOCKS, obj, batch, p -> referenceBlockLoss(p, x0, xt, t, B, L));
     }
 
     private static double[] toDouble(float[] a) {
@@ -152,7 +227,7 @@ class ObjectiveTest {
         double[] t = {0.4, 0.8};
         TrainingBatch batch = new MaskedDiffusionObjective(new LinearSchedule(1e-3), MASK, 1e-3)
                 .prepare(x0, null, B, L, t, new SplittableRandom(7));
-        checkGradient(new MaskedDiffusionObjective(new LinearSchedule(1e-3), MASK, 1e-3), batch,
+        checkGradient(CONFIG, new MaskedDiffusionObjective(new LinearSchedule(1e-3), MASK, 1e-3), batch,
                 p -> referenceLoss(p, x0, batch.inputs(), t, B, L));
     }
 
@@ -163,12 +238,13 @@ class ObjectiveTest {
         double[] t = {0.3, 0.9};
         ScoreEntropyObjective obj = new ScoreEntropyObjective(new LinearSchedule(1e-3), MASK, 1e-3);
         TrainingBatch batch = obj.prepare(x0, null, B, L, t, new SplittableRandom(7));
-        checkGradient(obj, batch, p -> referenceScoreEntropy(p, x0, batch.inputs(), t, B, L));
+        checkGradient(CONFIG, obj, batch, p -> referenceScoreEntropy(p, x0, batch.inputs(), t, B, L));
     }
 
     /** The engine's gradient of the objective's loss against float64 central differences of {@code reference}. */
-    private static void checkGradient(Objective objective, TrainingBatch batch, java.util.function.ToDoubleFunction<double[]> reference) {
-        Transformer m = model();
+    private static void checkGradient(ModelConfig config, Objective objective, TrainingBatch batch,
+                                      java.util.function.ToDoubleFunction<double[]> reference) {
+        Transformer m = model(config);
         float[] grads = new float[m.parameters().length];
         engineLoss(m, objective, batch, grads);
 
@@ -254,15 +330,17 @@ class ObjectiveTest {
         int[] x0 = cleanBatch(B * L);
         int[] prompts = {4, 7};
         List<Objective> objectives = List.of(new MaskedDiffusionObjective(new LinearSchedule(1e-3), MASK, 1e-3),
-                new ScoreEntropyObjective(new LinearSchedule(1e-3), MASK, 1e-3), new LladaObjective(MASK, 1e-3, 1.0), new NextTokenObjective());
+                new ScoreEntropyObjective(new LinearSchedule(1e-3), MASK, 1e-3),
+                new BlockDiffusionObjective(new LinearSchedule(1e-3), MASK, 1e-3, BLOCK), new LladaObjective(MASK, 1e-3, 1.0), new NextTokenObjective());
         for (Objective obj : objectives) {
             for (int trial = 0; trial < 20; trial++) {
                 TrainingBatch b = obj.prepare(x0, prompts, B, L, new SplittableRandom(trial));
-                assertEquals(L, b.seqLen(), obj.name() + ": SFT batches are never cropped");
+                int row = b.cleanNoisyPairs() ? 2 * L : L, noisy = row - L; // block diffusion: [x₀ | x_t]
+                assertEquals(row, b.seqLen(), obj.name() + ": SFT batches are never cropped");
                 for (int s = 0; s < B; s++) {
                     for (int i = 0; i < prompts[s]; i++) {
-                        assertEquals(x0[s * L + i], b.inputs()[s * L + i], obj.name() + ": prompt token changed");
-                        if (!(obj instanceof NextTokenObjective)) assertEquals(-1, b.targets()[s * L + i], obj.name());
+                        assertEquals(x0[s * L + i], b.inputs()[s * row + noisy + i], obj.name() + ": prompt token changed");
+                        if (!(obj instanceof NextTokenObjective)) assertEquals(-1, b.targets()[s * row + noisy + i], obj.name());
                     }
                 }
             }

@@ -183,4 +183,21 @@ class TrainerTest {
         assertTrue(nelbo.natsPerToken() < 1.08 * maskedTarget && nelbo.natsPerToken() > 0.95 * maskedTarget, report);
         System.out.println("Markov chain: " + report);
     }
+
+    @Test
+    void blockDiffusionTrainingOnAMarkovChainReachesItsEntropy() {
+        // BD3-LM with blocks of 4: its bound (scored block by block, given the clean blocks before)
+        // must reach the chain's NLL within the masked model's tolerance.
+        double[][] p = transitions();
+        double target = (Math.log(STATES) + (L - 1) * entropyRate(p)) / L;
+        BatchSource source = new ArraySource(sampleChain(p, 4000, 1), L);
+        ModelConfig blocks = ModelConfig.of(2, 48, 4, 96, VOCAB, L, AttentionMode.BIDIRECTIONAL).withBlocks(4);
+        Trainer bt = new Trainer(Transformer.initialized(blocks, 5),
+                new BlockDiffusionObjective(new LinearSchedule(1e-3), MASK, 1e-3, 4), options(700, 16, L, 3e-3));
+        for (int i = 0; i < 700; i++) bt.step(source);
+        Estimate nelbo = new LikelihoodEvaluator(bt.model(), MASK, 32).continuousNelbo(sampleChain(p, 96, 2), 96, L, new LinearSchedule(1e-3), 16, 3);
+        String report = String.format("target %.4f, BD3 bound (blocks of 4) %.4f ± %.4f", target, nelbo.natsPerToken(), nelbo.standardError());
+        assertTrue(nelbo.natsPerToken() < 1.08 * target && nelbo.natsPerToken() > 0.95 * target, report);
+        System.out.println("Markov chain: " + report);
+    }
 }

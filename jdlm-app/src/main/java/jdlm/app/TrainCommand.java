@@ -28,6 +28,7 @@ import jdlm.tokenizer.TokenizerJsonExport;
 import jdlm.tokenizer.TokenizerSpec;
 import jdlm.tokenizer.Tokenizers;
 import jdlm.train.BatchSource;
+import jdlm.train.BlockDiffusionObjective;
 import jdlm.train.Checkpoint;
 import jdlm.train.LearningRateSchedule;
 import jdlm.train.LladaObjective;
@@ -53,7 +54,7 @@ import picocli.CommandLine.Option;
  * atomic checkpoints; {@code --resume} continues exactly where a run stopped.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train a masked diffusion LM (mdlm, sedd, llada) or its autoregressive twin (ar) on your text.",
+        description = {"Train a masked diffusion LM (mdlm, sedd, llada), a block diffusion LM (bd3) or their autoregressive twin (ar) on your text.",
                 "The run directory gets train.tokens, checkpoint.safetensors, config.json, metrics.jsonl and loss.svg.",
                 "Example: ./jdlm train --data ../shared/data/austen_train.txt --out runs/austen --preset small --steps 2000"})
 public final class TrainCommand implements Callable<Integer> {
@@ -68,10 +69,13 @@ public final class TrainCommand implements Callable<Integer> {
     Path val;
     @Option(names = "--val-fraction", defaultValue = "0.05", description = "Fraction of --data held out for validation, cut at the end (default: ${DEFAULT-VALUE}).")
     double valFraction;
-    @Option(names = "--objective", defaultValue = "mdlm", description = "mdlm (MDLM/MD4 NELBO), sedd (SEDD score entropy, absorbing), llada (LLaDA recipe) or ar (next token, causal) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--objective", defaultValue = "mdlm", description = "mdlm (MDLM/MD4 NELBO), sedd (SEDD score entropy, absorbing), llada (LLaDA recipe), bd3 (BD3-LM block diffusion: causal over blocks of --block-size, masked diffusion inside) or ar (next token, causal) (default: ${DEFAULT-VALUE}).")
     String objective;
-    @Option(names = "--schedule", defaultValue = "linear", description = "Masking schedule for mdlm and sedd: linear, cosine, polyK (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--schedule", defaultValue = "linear", description = "Masking schedule for mdlm, sedd and bd3: linear, cosine, polyK (default: ${DEFAULT-VALUE}).")
     String schedule;
+    @Option(names = "--block-size", defaultValue = "16", description = {"bd3: tokens per block (default: ${DEFAULT-VALUE}); 1 is an autoregressive model,",
+            "--seq a masked model over the whole window. --init-from a masked (mdlm) run fine-tunes it to blocks, as BD3-LM did."})
+    int blockSize;
     @Option(names = "--tokenizer", defaultValue = "bytes", description = "bytes (256 bytes + specials), gpt2 (r50k BPE), or bpe:N, a byte-level BPE"
             + " of N ids learned from --data before training (GPT-2's method; kept in the model and in RUN_DIR/tokenizer.json) (default: ${DEFAULT-VALUE}).")
     String tokenizer;
@@ -153,7 +157,9 @@ public final class TrainCommand implements Callable<Integer> {
         TrainingOptions options = trainingOptions(settings);
         Checkpoint start = restored != null ? restored : init;
         ModelConfig config = start != null ? start.config() : modelConfig(settings, tok);
-        if (init != null && config.causal() && !settings.get("objective").equals("ar")) {
+        boolean blocks = settings.get("objective").equals("bd3");
+        if (init != null && (blocks || config.blockCausal())) config = blockModelFromInit(config, settings);
+        else if (init != null && config.causal() && !settings.get("objective").equals("ar")) {
             config = config.adaptedToDiffusion();
             err.println("adapting the causal model of --init-from to masked diffusion (as Dream and DiffuLLaMA did):"
                     + " attention becomes bidirectional and each position's logits are read from the hidden state before it");
@@ -164,7 +170,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (config.causal() != settings.get("objective").equals("ar")) {
             throw new IllegalArgumentException("--objective " + settings.get("objective") + " does not fit the " + (config.causal() ? "causal" : "bidirectional")
-                    + " model of --init-from; a masked-diffusion model does not become causal again, use mdlm, sedd or llada");
+                    + " model of --init-from; a masked-diffusion model does not become causal again, use mdlm, sedd, llada or bd3");
         }
         Transformer model = new Transformer(config, start != null ? start.parameters() : Transformer.initialized(config, options.seed()).parameters());
         Objective obj = objective(settings, tok, config);
@@ -182,7 +188,7 @@ public final class TrainCommand implements Callable<Integer> {
             if (restored != null) trainer.restore(integer(settings, "completed_steps"), restored.adamM(), restored.adamV(), restored.ema());
             writeConfig(config, settings);
             err.printf(Locale.ROOT, "%s %s model: %,d parameters (%d layers, d=%d, %d heads), %s tokenizer, %s objective%n",
-                    resume ? "Resuming" : "Training", config.causal() ? "causal" : "bidirectional", model.parameters().length,
+                    resume ? "Resuming" : "Training", attentionName(config), model.parameters().length,
                     config.layers(), config.dim(), config.heads(), tok.name(), obj.name());
             err.printf(Locale.ROOT, "data: %,d training tokens (%,d sequences of %d)%s; %d threads%s%n", split.train().length(),
                     trainBatches.windows(), L, valBatches == null ? ", no validation" : String.format(Locale.ROOT, ", %,d validation sequences", valBatches.windows()),
@@ -201,7 +207,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (restored != null) trainer.restore(integer(settings, "completed_steps"), restored.adamM(), restored.adamV(), restored.ema());
         writeConfig(config, settings);
         err.printf(Locale.ROOT, "SFT of a %s model: %,d parameters; %d examples (%d responses cut to --seq %d)%s%n",
-                config.causal() ? "causal" : "bidirectional", model.parameters().length, train.size(), train.truncated(),
+                attentionName(config), model.parameters().length, train.size(), train.truncated(),
                 options.seqLen(), validation == null ? ", no validation" : ", " + validation.size() + " validation examples");
         return runTraining(trainer, train, validation, settings, tok, config, options);
     }
@@ -353,6 +359,7 @@ public final class TrainCommand implements Callable<Integer> {
         s.put("val_fraction", val == null ? valFraction : 0.0);
         s.put("objective", objective);
         s.put("schedule", schedule);
+        s.put("block_size", objective.equals("bd3") ? (long) blockSize : null);
         s.put("tokenizer", tokenizer.equals("bytes") ? "byte" : tokenizer);
         s.put("layers", (long) (layers != null ? layers : p.layers));
         s.put("dim", (long) (dim != null ? dim : p.dim));
@@ -385,15 +392,18 @@ public final class TrainCommand implements Callable<Integer> {
         s.put("completed_steps", 0L);
         // Fail on bad names now, before minutes of tokenising.
         objectiveKind(objective);
-        if (objective.equals("mdlm") || objective.equals("sedd")) NoiseSchedule.named(schedule);
+        if (!objective.equals("ar") && !objective.equals("llada")) NoiseSchedule.named(schedule);
+        if (objective.equals("bd3") && (blockSize < 1 || blockSize > seq)) {
+            throw new IllegalArgumentException("--block-size must be in [1, --seq " + seq + "], got " + blockSize);
+        }
         if (Tokenizers.isLearned((String) s.get("tokenizer"))) Tokenizers.learnedSize((String) s.get("tokenizer"));
         else Tokenizers.byName((String) s.get("tokenizer"));
         return s;
     }
 
     private static String objectiveKind(String name) {
-        if (!name.equals("mdlm") && !name.equals("sedd") && !name.equals("llada") && !name.equals("ar")) {
-            throw new IllegalArgumentException("unknown --objective '" + name + "'; expected mdlm, sedd, llada or ar");
+        if (!List.of("mdlm", "sedd", "llada", "bd3", "ar").contains(name)) {
+            throw new IllegalArgumentException("unknown --objective '" + name + "'; expected mdlm, sedd, llada, bd3 or ar");
         }
         return name;
     }
@@ -420,6 +430,33 @@ public final class TrainCommand implements Callable<Integer> {
                 integer(s, "eval_batches"), integer(s, "checkpoint_every"), ((Number) s.get("seed")).longValue());
     }
 
+    /**
+     * The block-diffusion model trained from --init-from: a masked model (no shift) or a block model
+     * of any block size becomes block-causal with --block-size (BD3-LM fine-tuned MDLM to blocks);
+     * a causal or shifted one, or a block model trained on with another objective, is refused.
+     */
+    private ModelConfig blockModelFromInit(ModelConfig init, Map<String, Object> s) {
+        String objective = (String) s.get("objective");
+        if (!objective.equals("bd3")) {
+            throw new IllegalArgumentException("the model of --init-from is a block-diffusion model (blocks of " + init.blockSize()
+                    + "); it trains with --objective bd3, not " + objective);
+        }
+        if (init.causal() || init.shiftLogits()) {
+            throw new IllegalArgumentException("--objective bd3 starts from scratch or from a masked (mdlm, sedd, llada) or bd3 run; the model of --init-from is "
+                    + (init.causal() ? "causal" : "an adapted one with shifted logits"));
+        }
+        int size = integer(s, "block_size");
+        if (init.blockSize() != size) {
+            err.println("the model of --init-from becomes block-causal with blocks of " + size
+                    + (init.blockCausal() ? " (it had " + init.blockSize() + ")" : " (it was bidirectional)"));
+        }
+        return init.withBlocks(size);
+    }
+
+    private static String attentionName(ModelConfig c) {
+        return c.causal() ? "causal" : c.blockCausal() ? "block-causal (blocks of " + c.blockSize() + ")" : "bidirectional";
+    }
+
     private static ModelConfig modelConfig(Map<String, Object> s, Tokenizer tok) {
         int h = integer(s, "heads"), d = integer(s, "dim");
         if (d % h != 0) throw new IllegalArgumentException("--dim " + d + " must be divisible by --heads " + h);
@@ -427,13 +464,14 @@ public final class TrainCommand implements Callable<Integer> {
         ModelConfig.AttentionMode mode = s.get("objective").equals("ar") ? ModelConfig.AttentionMode.CAUSAL : ModelConfig.AttentionMode.BIDIRECTIONAL;
         ModelConfig c = new ModelConfig(integer(s, "layers"), d, h, kv, d / h, integer(s, "hidden"), tok.vocabSize(),
                 integer(s, "context"), 10000.0, 1e-5f, mode, jdlm.tensor.Rope.Style.ADJACENT_PAIRS);
-        return c;
+        return s.get("objective").equals("bd3") ? c.withBlocks(integer(s, "block_size")) : c;
     }
 
     private static Objective objective(Map<String, Object> s, Tokenizer tok, ModelConfig config) {
         return switch (objectiveKind((String) s.get("objective"))) {
             case "mdlm" -> new MaskedDiffusionObjective(NoiseSchedule.named((String) s.get("schedule")), tok.maskId(), 1e-3);
             case "sedd" -> new ScoreEntropyObjective(NoiseSchedule.named((String) s.get("schedule")), tok.maskId(), 1e-3);
+            case "bd3" -> new BlockDiffusionObjective(NoiseSchedule.named((String) s.get("schedule")), tok.maskId(), 1e-3, config.blockSize());
             case "llada" -> new LladaObjective(tok.maskId(), 1e-3, number(s, "crop_probability"));
             default -> new NextTokenObjective();
         };

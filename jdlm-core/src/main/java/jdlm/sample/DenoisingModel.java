@@ -16,4 +16,7 @@ public interface DenoisingModel {
 
     /** Longest row the model accepts. */
     int contextLength();
+
+    /** A block-diffusion model's block length (its blocks start at position 0); 0 for any other model. */
+    default int blockSize() { return 0; }
 }

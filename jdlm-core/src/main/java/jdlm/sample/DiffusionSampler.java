@@ -29,6 +29,10 @@ import java.util.SplittableRandom;
  * <p>Block cache (off by default; Fast-dLLM's dual cache): each sequence gets one full pass at the
  * start of every block and, for the block's other steps, passes over the block's positions only,
  * the rest of the canvas entering through keys and values cached at the full pass.
+ *
+ * <p>A block-diffusion model ({@link DenoisingModel#blockSize} > 0) is decoded in its own blocks,
+ * aligned to position 0 (see {@link TransferSchedule#aligned}); with it the block cache is exact,
+ * since a block sees only itself and the committed blocks before it.
  */
 public final class DiffusionSampler {
     private final DenoisingModel model;
@@ -74,6 +78,10 @@ public final class DiffusionSampler {
         if (o.stopAtEos() && o.fillWithPad() && special.pad() < 0) {
             throw new IllegalArgumentException("filling with PAD needs a PAD token, and this vocabulary has none");
         }
+        if (model.blockSize() > 0 && o.blockLength() != 0 && o.blockLength() != model.blockSize()) {
+            throw new IllegalArgumentException("this block-diffusion model decodes in its own blocks of " + model.blockSize()
+                    + " (counted from position 0); leave --block out or give " + model.blockSize() + ", not " + o.blockLength());
+        }
         if (o.blockCache()) {
             if (!(model instanceof WindowedDenoisingModel)) {
                 throw new IllegalArgumentException("the block cache needs a model that can recompute a window of the canvas; this one cannot");
@@ -96,7 +104,8 @@ public final class DiffusionSampler {
                 q.done = true;
                 continue;
             }
-            q.schedule = new TransferSchedule(o.steps(), region, o.blockLength() == 0 ? region : o.blockLength());
+            q.schedule = model.blockSize() > 0 ? TransferSchedule.aligned(o.steps(), region, model.blockSize(), canvas.regionStart(s))
+                    : new TransferSchedule(o.steps(), region, o.blockLength() == 0 ? region : o.blockLength());
         }
         int[] forwardPasses = {0};
         while (true) {
@@ -125,14 +134,17 @@ public final class DiffusionSampler {
     }
 
     private int blockStart(Canvas c, Sequence q) {
-        return c.regionStart(q.index) + q.block * q.schedule.blockLength();
+        return c.regionStart(q.index) + q.schedule.blockStart(q.block);
+    }
+
+    private int blockEnd(Canvas c, Sequence q) {
+        return c.regionStart(q.index) + q.schedule.blockEnd(q.block);
     }
 
     /** Moves past blocks with nothing masked; a sequence past its last block is done. */
     private void skipFinishedBlocks(Canvas c, Sequence q) {
         while (q.block < q.schedule.blocks()) {
-            int lo = blockStart(c, q);
-            if (c.maskedIn(q.index, lo, lo + q.schedule.blockLength()) > 0) return;
+            if (c.maskedIn(q.index, blockStart(c, q), blockEnd(c, q)) > 0) return;
             q.block++;
             q.stepInBlock = 0;
         }
@@ -187,7 +199,10 @@ public final class DiffusionSampler {
             suppress(q.logits, 0, len, o);
             q.cachedBlock = q.block;
         } else {
-            int lo = blockStart(c, q), hi = Math.min(len, lo + q.schedule.blockLength());
+            int lo = blockStart(c, q), hi = blockEnd(c, q);
+            // a block model's block may begin inside the prompt: its prompt rows attend to the
+            // changing rows too, so the window is the whole model block (exact, not stale)
+            if (model.blockSize() > 0) lo -= lo % model.blockSize();
             float[] w = checked(wm.windowLogits(row, lo, hi, q.kv), (long) (hi - lo) * vocab);
             System.arraycopy(w, 0, q.logits, lo * vocab, w.length);
             suppress(q.logits, lo, hi, o);
@@ -218,7 +233,7 @@ public final class DiffusionSampler {
 
     private void step(Canvas c, Sequence q, SamplerOptions o, int forwardPasses, StepListener listener) {
         int s = q.index, vocab = model.vocabSize(), len = c.length(s);
-        int lo = blockStart(c, q), hi = lo + q.schedule.blockLength();
+        int lo = blockStart(c, q), hi = blockEnd(c, q);
         int stepsInBlock = q.schedule.stepsPerBlock();
         double[] scratch = new double[vocab], probs = new double[vocab];
 

@@ -3,26 +3,57 @@ package jdlm.sample;
 /**
  * How K steps are spread over a region of n positions decoded in blocks of b, left to right
  * (LLaDA semi-autoregressive sampling): n/b blocks, K/(n/b) steps each.
+ *
+ * <p>A block-diffusion model has blocks of its own, counted from position 0 ({@link #aligned}): the
+ * first block of the region then holds only the b − offset positions left in the model block the
+ * prompt ends in (offset = regionStart mod b; none when the prompt fills whole blocks), and the last
+ * may be short too. Every block gets K / blocks steps.
+ *
+ * @param offset positions of the first block that lie before the region (0 for LLaDA blocks)
  */
-public record TransferSchedule(int steps, int length, int blockLength) {
+public record TransferSchedule(int steps, int length, int blockLength, int offset) {
 
     public TransferSchedule {
         if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
         if (length < 1) throw new IllegalArgumentException("--length must be at least 1, got " + length);
-        if (blockLength < 1 || blockLength > length) {
-            throw new IllegalArgumentException("--block must be in [1, " + length + "] (--length), got " + blockLength);
+        boolean llada = offset < 0;
+        if (llada) {   // LLaDA's blocks: the region in whole blocks
+            if (blockLength < 1 || blockLength > length) {
+                throw new IllegalArgumentException("--block must be in [1, " + length + "] (--length), got " + blockLength);
+            }
+            if (length % blockLength != 0) {
+                throw new IllegalArgumentException("--length " + length + " is not divisible by --block " + blockLength);
+            }
+            offset = 0;
+        } else if (blockLength < 1 || offset >= blockLength) {
+            throw new IllegalArgumentException("aligned blocks need 0 ≤ offset < block length, got offset " + offset + " and block " + blockLength);
         }
-        if (length % blockLength != 0) {
-            throw new IllegalArgumentException("--length " + length + " is not divisible by --block " + blockLength);
-        }
-        int blocks = length / blockLength;
+        int blocks = (offset + length + blockLength - 1) / blockLength;
         if (steps % blocks != 0) {
-            throw new IllegalArgumentException("--steps " + steps + " is not divisible by the " + blocks
-                    + " blocks (--length " + length + " / --block " + blockLength + ")");
+            throw new IllegalArgumentException("--steps " + steps + " is not divisible by the " + blocks + " blocks (--length " + length
+                    + (llada ? " / --block " + blockLength + ")" : " in the model's blocks of " + blockLength
+                    + (offset > 0 ? ", the first " + (blockLength - offset) + " long to finish the block the prompt ends in)" : ")")));
         }
     }
 
-    public int blocks() { return length / blockLength; }
+    /** LLaDA's blocks: the region cut into length / blockLength blocks of blockLength. */
+    public TransferSchedule(int steps, int length, int blockLength) {
+        this(steps, length, blockLength, -1);
+    }
+
+    /** A block-diffusion model's blocks, aligned to position 0 for a region starting at {@code regionStart}. */
+    public static TransferSchedule aligned(int steps, int length, int blockLength, int regionStart) {
+        if (blockLength < 1) throw new IllegalArgumentException("block length must be at least 1, got " + blockLength);
+        return new TransferSchedule(steps, length, blockLength, regionStart % blockLength);
+    }
+
+    /** Start of block k, relative to the region. */
+    public int blockStart(int k) { return Math.max(0, k * blockLength - offset); }
+
+    /** End (exclusive) of block k, relative to the region. */
+    public int blockEnd(int k) { return Math.min(length, (k + 1) * blockLength - offset); }
+
+    public int blocks() { return (offset + length + blockLength - 1) / blockLength; }
 
     public int stepsPerBlock() { return steps / blocks(); }
 

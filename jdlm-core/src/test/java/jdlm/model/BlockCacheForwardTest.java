@@ -92,4 +92,31 @@ class BlockCacheForwardTest {
         Transformer causal = TestModels.random(config(1, false).withAttention(AttentionMode.CAUSAL), 9);
         assertThrows(IllegalStateException.class, () -> causal.forwardCaching(new KVCache(causal.config(), T), tokens(1), T));
     }
+
+    /**
+     * BD3-LM's KV cache: with a block-causal model (two layers, blocks of 4) a window that is a whole
+     * block sees only itself and the blocks before, so after its tokens change it still equals the
+     * full pass over the new canvas. A window that leaves out the block's first rows is not exact:
+     * those rows attend to the changed ones, and their cached keys and values went stale.
+     */
+    @Test
+    void blockModelWindowOverAWholeBlockIsExactAfterItsTokensChange() {
+        ModelConfig c = new ModelConfig(2, 10, 4, 2, 6, 14, V, 16, 10000.0, 1e-5f, AttentionMode.BIDIRECTIONAL, Rope.Style.ADJACENT_PAIRS)
+                .withBlocks(4);
+        Transformer m = TestModels.random(c, 7);
+        int[] row = tokens(8);
+        KVCache cache = new KVCache(c, T);
+        m.forwardCaching(cache, row, T);
+        int[] changed = row.clone();
+        for (int i = 5; i < 8; i++) changed[i] = (row[i] + 1 + i) % V; // block [4, 8) changes after position 4
+        float[] full = m.logits(changed, 1, T);
+        assertRowsClose(full, 4, 8, m.forwardWindow(cache, changed, 4, 8).clone());
+
+        KVCache again = new KVCache(c, T);
+        m.forwardCaching(again, row, T);
+        float[] partial = m.forwardWindow(again, changed, 5, 8).clone();
+        double maxErr = 0;
+        for (int i = 0; i < partial.length; i++) maxErr = Math.max(maxErr, Math.abs(full[5 * V + i] - partial[i]));
+        assertTrue(maxErr > 1e-3, "a window that skips row 4 reads its stale keys: error " + maxErr);
+    }
 }

@@ -48,4 +48,25 @@ class TransferScheduleTest {
         var e = assertThrows(IllegalArgumentException.class, () -> new TransferSchedule(4, 10, 4));
         assertEquals("--length 10 is not divisible by --block 4", e.getMessage());
     }
+
+    @Test
+    void alignedBlocksFinishTheBlockThePromptEndsIn() {
+        // blocks of 4 from position 0, prompt of 6: the region [6, 16) splits as [6,8) [8,12) [12,16)
+        TransferSchedule t = TransferSchedule.aligned(6, 10, 4, 6);
+        assertEquals(3, t.blocks());
+        assertEquals(2, t.stepsPerBlock());
+        int[][] want = {{0, 2}, {2, 6}, {6, 10}};
+        for (int k = 0; k < 3; k++) {
+            assertEquals(want[k][0], t.blockStart(k));
+            assertEquals(want[k][1], t.blockEnd(k));
+        }
+        // a prompt of whole blocks and a short last block: region [8, 18) → [8,12) [12,16) [16,18)
+        TransferSchedule u = TransferSchedule.aligned(3, 10, 4, 8);
+        assertEquals(3, u.blocks());
+        assertEquals(8, u.blockStart(2));
+        assertEquals(10, u.blockEnd(2));
+        var e = assertThrows(IllegalArgumentException.class, () -> TransferSchedule.aligned(4, 10, 4, 6));
+        assertEquals("--steps 4 is not divisible by the 3 blocks (--length 10 in the model's blocks of 4, the first 2 long"
+                + " to finish the block the prompt ends in)", e.getMessage());
+    }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -140,5 +141,31 @@ class TransformerSamplingTest {
         var e = assertThrows(IllegalArgumentException.class, () -> new AutoregressiveSampler(tiny(AttentionMode.CAUSAL))
                 .generate(new int[30], new AutoregressiveOptions(5, TokenChooser.greedy(), -1, 0), StepListener.NONE));
         assertEquals("the 30-token prompt plus --max-tokens 5 exceeds the model's context length 32", e.getMessage());
+    }
+
+    /**
+     * A block-diffusion model is decoded in its own blocks of 4 counted from position 0: prompts of 3
+     * and 6 tokens first finish the block they end in. Every step commits inside the current model
+     * block only, and the exact block cache gives the same greedy canvases as full passes.
+     */
+    @Test
+    void blockModelDecodesInItsOwnBlocksAndItsCacheIsExact() {
+        ModelConfig c = ModelConfig.of(2, 16, 2, 24, VOCAB, 32, AttentionMode.BIDIRECTIONAL).withBlocks(4);
+        Transformer m = new Transformer(c, tiny(AttentionMode.BIDIRECTIONAL).parameters());
+        DiffusionSampler sampler = new DiffusionSampler(new TransformerDenoiser(m), SPECIAL);
+        int[][] prompts = {{1, 2, 3}, {4, 5, 6, 7, 8, 9}};
+        java.util.List<StepEvent> events = new java.util.ArrayList<>();
+        GenerationResult plain = sampler.generate(Canvas.completion(prompts, 9, MASK), SamplerOptions.of(6, 0), events::add);
+        for (StepEvent e : events) {
+            int p = prompts[e.sequence()].length;
+            int modelBlock = p / 4 + e.block(); // the region's blocks are the model blocks it overlaps
+            int lo = Math.max(p, modelBlock * 4), hi = Math.min(p + 9, (modelBlock + 1) * 4);
+            for (int pos : e.positions()) {
+                assertTrue(pos >= lo && pos < hi, "sequence " + e.sequence() + " block " + e.block() + " committed " + pos + " outside [" + lo + ", " + hi + ")");
+            }
+        }
+        GenerationResult cached = sampler.generate(Canvas.completion(prompts, 9, MASK), SamplerOptions.of(6, 0).withBlockCache(true), StepListener.NONE);
+        assertArrayEquals(plain.canvases(), cached.canvases());
+        assertThrows(IllegalArgumentException.class, () -> sampler.generate(Canvas.completion(prompts, 9, MASK), SamplerOptions.of(6, 3), StepListener.NONE));
     }
 }

@@ -89,7 +89,7 @@ final class GenerateCommand implements Callable<Integer> {
             settings.put("length", (long) sampling.length);
             sampling.putTokenSettings(settings);
         } else {
-            SamplerOptions o = sampling.diffusion(m.schedule())
+            SamplerOptions o = sampling.diffusion(m.schedule(), m.config().blockSize())
                     .withEos(noEosStop, false, !noEosStop, false);
             Canvas canvas = Canvas.completion(new int[][] {promptIds}, sampling.length, tok.maskId());
             if (view != null) view.start(canvas.row(0));

@@ -46,6 +46,10 @@ final class InfillCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--model " + m.file() + " is a causal (autoregressive) model; infilling needs a"
                     + " masked-diffusion model, which sees the suffix too");
         }
+        if (m.config().blockCausal()) {
+            throw new IllegalArgumentException("--model " + m.file() + " is a block-diffusion model: a block sees only the text before it,"
+                    + " never a suffix; infilling needs a masked-diffusion model (mdlm, sedd, llada)");
+        }
         sampling.suggest(SuggestedSampling.of(m), false, err::println);
         Tokenizer tok = m.tokenizer();
         int[] pre = m.encodePrompt(prefix), suf = tok.encode(suffix);
@@ -62,7 +66,7 @@ final class InfillCommand implements Callable<Integer> {
         System.arraycopy(suf, 0, row, pre.length + n, suf.length);
 
         // The middle sits between given text: an EOS there would end nothing, so it is never chosen.
-        SamplerOptions o = sampling.diffusion(m.schedule()).withEos(true, false, false, false);
+        SamplerOptions o = sampling.diffusion(m.schedule(), 0).withEos(true, false, false, false);
         Canvas canvas = Canvas.infill(new int[][] {row}, tok.maskId());
         boolean terminal = Terminal.interactive();
         DenoisingView view = sampling.showSteps ? new DenoisingView(tok, sampling.json ? err : out, !sampling.json && terminal, n) : null;

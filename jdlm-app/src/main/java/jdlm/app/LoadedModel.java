@@ -75,7 +75,8 @@ record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String
     String describe() {
         ModelConfig c = config();
         return String.format(java.util.Locale.ROOT, "%s%s: %s, %,d parameters (%d layers, d=%d, context %d), %s tokenizer",
-                file, ema ? " (EMA weights)" : "", c.causal() ? "causal (autoregressive)" : "masked diffusion",
+                file, ema ? " (EMA weights)" : "", c.causal() ? "causal (autoregressive)"
+                        : c.blockCausal() ? "block diffusion (blocks of " + c.blockSize() + ")" : "masked diffusion",
                 model.parameterCount(), c.layers(), c.dim(), c.contextLength(), tokenizer.name());
     }
 

@@ -48,7 +48,8 @@ final class SamplingOptions {
     @Option(names = "--remask", defaultValue = "0", paramLabel = "R", description = "Low-confidence remasking: R committed tokens back to MASK per step; 0 is off (default: ${DEFAULT-VALUE}).")
     int remask;
     @Option(names = "--block-cache", description = "Fast-dLLM dual cache: one full pass per block, then passes over the block only,"
-            + " reusing the rest of the canvas's keys and values (faster, approximate; use with --block).")
+            + " reusing the rest of the canvas's keys and values (faster, approximate; use with --block). Always on, and exact,"
+            + " for a block-diffusion (bd3) model, unless --cfg is given.")
     boolean blockCache;
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed of the token noise and of random policies (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -99,13 +100,18 @@ final class SamplingOptions {
         return new TokenChooser(temperature(), topK(), topP());
     }
 
-    /** Options for decoding {@code length} masked positions; {@code schedule} drives the ancestral policy. */
-    SamplerOptions diffusion(NoiseSchedule schedule) {
+    /**
+     * Options for decoding {@code length} masked positions; {@code schedule} drives the ancestral
+     * policy. A block-diffusion model ({@code modelBlock} > 0) decodes in its own blocks, and with its
+     * exact KV cache unless guidance (which caches nothing) is on.
+     */
+    SamplerOptions diffusion(NoiseSchedule schedule, int modelBlock) {
         if (length < 1) throw new IllegalArgumentException("--length must be at least 1, got " + length);
         int k = steps != null ? steps : length;
-        int b = block != null ? block : suggested.block() != null ? suggested.block() : length;
+        int b = modelBlock > 0 ? (block != null ? block : 0) : block != null ? block : suggested.block() != null ? suggested.block() : length;
+        boolean cache = blockCache || modelBlock > 0 && cfg == 0;
         return SamplerOptions.of(k, b).withTokens(tokens()).withPolicy(unmaskingPolicy(schedule))
-                .withGuidance(cfg).withRemask(remask).withBlockCache(blockCache).withSeed(seed);
+                .withGuidance(cfg).withRemask(remask).withBlockCache(cache).withSeed(seed);
     }
 
     private UnmaskingPolicy unmaskingPolicy(NoiseSchedule schedule) {
@@ -142,7 +148,7 @@ final class SamplingOptions {
         putTokenSettings(m);
         m.put("cfg", cfg);
         m.put("remask", (long) remask);
-        m.put("block_cache", blockCache);
+        m.put("block_cache", o.blockCache());
         return m;
     }
 

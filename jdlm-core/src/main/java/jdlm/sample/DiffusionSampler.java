@@ -234,7 +234,7 @@ public final class DiffusionSampler {
     private void step(Canvas c, Sequence q, SamplerOptions o, int forwardPasses, StepListener listener) {
         int s = q.index, vocab = model.vocabSize(), len = c.length(s);
         int lo = blockStart(c, q), hi = blockEnd(c, q);
-        int stepsInBlock = q.schedule.stepsPerBlock();
+        int stepsInBlock = q.schedule.stepsIn(q.block);
         double[] scratch = new double[vocab], probs = new double[vocab];
 
         int[] candidates = new int[hi - lo];

@@ -7,7 +7,8 @@ package jdlm.sample;
  * <p>A block-diffusion model has blocks of its own, counted from position 0 ({@link #aligned}): the
  * first block of the region then holds only the b − offset positions left in the model block the
  * prompt ends in (offset = regionStart mod b; none when the prompt fills whole blocks), and the last
- * may be short too. Every block gets K / blocks steps.
+ * may be short too. The K steps are shared as the transfer counts share tokens: ⌊K/blocks⌋ each,
+ * one more for the first K mod blocks blocks.
  *
  * @param offset positions of the first block that lie before the region (0 for LLaDA blocks)
  */
@@ -29,10 +30,14 @@ public record TransferSchedule(int steps, int length, int blockLength, int offse
             throw new IllegalArgumentException("aligned blocks need 0 ≤ offset < block length, got offset " + offset + " and block " + blockLength);
         }
         int blocks = (offset + length + blockLength - 1) / blockLength;
-        if (steps % blocks != 0) {
-            throw new IllegalArgumentException("--steps " + steps + " is not divisible by the " + blocks + " blocks (--length " + length
-                    + (llada ? " / --block " + blockLength + ")" : " in the model's blocks of " + blockLength
-                    + (offset > 0 ? ", the first " + (blockLength - offset) + " long to finish the block the prompt ends in)" : ")")));
+        if (llada && steps % blocks != 0) {
+            throw new IllegalArgumentException("--steps " + steps + " is not divisible by the " + blocks
+                    + " blocks (--length " + length + " / --block " + blockLength + ")");
+        }
+        if (steps < blocks) {
+            throw new IllegalArgumentException("--steps " + steps + " is fewer than the " + blocks + " blocks (--length " + length
+                    + " in the model's blocks of " + blockLength
+                    + (offset > 0 ? ", the first " + (blockLength - offset) + " long to finish the block the prompt ends in)" : ")"));
         }
     }
 
@@ -55,7 +60,8 @@ public record TransferSchedule(int steps, int length, int blockLength, int offse
 
     public int blocks() { return (offset + length + blockLength - 1) / blockLength; }
 
-    public int stepsPerBlock() { return steps / blocks(); }
+    /** Steps of block k: K / blocks each, the remainder (aligned blocks only) one more to the first blocks. */
+    public int stepsIn(int k) { return transferCount(steps, blocks(), k); }
 
     /** LLaDA: step k of S commits ⌊N/S⌋ + (k < N mod S ? 1 : 0) of the N masked in the block. */
     public static int transferCount(int masked, int steps, int k) {

@@ -34,7 +34,7 @@ class TransferScheduleTest {
     void blocksAndStepsPerBlock() {
         TransferSchedule t = new TransferSchedule(12, 96, 32);
         assertEquals(3, t.blocks());
-        assertEquals(4, t.stepsPerBlock());
+        for (int k = 0; k < 3; k++) assertEquals(4, t.stepsIn(k));
     }
 
     @Test
@@ -52,9 +52,9 @@ class TransferScheduleTest {
     @Test
     void alignedBlocksFinishTheBlockThePromptEndsIn() {
         // blocks of 4 from position 0, prompt of 6: the region [6, 16) splits as [6,8) [8,12) [12,16)
-        TransferSchedule t = TransferSchedule.aligned(6, 10, 4, 6);
+        TransferSchedule t = TransferSchedule.aligned(7, 10, 4, 6);
         assertEquals(3, t.blocks());
-        assertEquals(2, t.stepsPerBlock());
+        assertArrayEquals(new int[] {3, 2, 2}, new int[] {t.stepsIn(0), t.stepsIn(1), t.stepsIn(2)}, "7 steps over 3 blocks");
         int[][] want = {{0, 2}, {2, 6}, {6, 10}};
         for (int k = 0; k < 3; k++) {
             assertEquals(want[k][0], t.blockStart(k));
@@ -65,8 +65,8 @@ class TransferScheduleTest {
         assertEquals(3, u.blocks());
         assertEquals(8, u.blockStart(2));
         assertEquals(10, u.blockEnd(2));
-        var e = assertThrows(IllegalArgumentException.class, () -> TransferSchedule.aligned(4, 10, 4, 6));
-        assertEquals("--steps 4 is not divisible by the 3 blocks (--length 10 in the model's blocks of 4, the first 2 long"
+        var e = assertThrows(IllegalArgumentException.class, () -> TransferSchedule.aligned(2, 10, 4, 6));
+        assertEquals("--steps 2 is fewer than the 3 blocks (--length 10 in the model's blocks of 4, the first 2 long"
                 + " to finish the block the prompt ends in)", e.getMessage());
     }
 }

@@ -44,6 +44,10 @@ public final class GgufExport {
      * GGUF types: Long → UINT32, Double → FLOAT32, Boolean → BOOL, String → STRING.
      */
     public static Map<String, Object> metadata(ModelConfig c, OptionalInt maskTokenId) {
+        if (c.blockCausal()) {
+            throw new IllegalArgumentException("a block-diffusion model (blocks of " + c.blockSize() + ") has no GGUF architecture that other"
+                    + " runtimes run correctly (as llada they would attend bidirectionally); keep it as a jdlm model (convert to a directory)");
+        }
         String arch = architecture(c), p = arch + ".";
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("general.architecture", arch);

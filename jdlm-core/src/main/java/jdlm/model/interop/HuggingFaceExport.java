@@ -53,6 +53,10 @@ public final class HuggingFaceExport {
             throw new IllegalArgumentException("LLaDA's code derives the head size as d_model / n_heads = " + c.dim() / c.heads()
                     + "; this model's is " + c.headDim());
         }
+        if (c.blockCausal()) {
+            throw new IllegalArgumentException("a block-diffusion model (blocks of " + c.blockSize() + ") has no Hugging Face architecture;"
+                    + " keep it as a jdlm model (convert to a directory)");
+        }
         if (c.shiftLogits()) {
             throw new IllegalArgumentException("the LLaDA and Llama configs have no way to say that the logits are shifted"
                     + " (a model adapted from a causal one); export it as GGUF, which records diffusion.shift_logits");

@@ -443,6 +443,7 @@ public final class Transformer {
      */
     public float[] forwardWindow(KVCache cache, int[] tokens, int lo, int hi) {
         if (config.causal()) throw new IllegalStateException("the block cache is for bidirectional models");
+        if (config.blockCausal()) return forwardBlocks(cache, tokens, lo, hi);
         if (cache.length == 0) throw new IllegalStateException("the cache is empty: run forwardCaching first");
         if (lo < 0 || hi > cache.length || lo >= hi) {
             throw new IllegalArgumentException("window [" + lo + ", " + hi + ") must lie inside the cached " + cache.length + " positions");
@@ -454,6 +455,21 @@ public final class Transformer {
         int V = config.vocabSize();
         if (from == lo) shiftLogits(raw, 1, hi - lo);     // lo = 0: position 0 keeps its own row
         return java.util.Arrays.copyOf(raw, (hi - lo) * V); // rows from−1+1 .. hi−1 of the raw window
+    }
+
+    /**
+     * BD3-LM's KV cache: a block-causal model's rows [lo, hi) see only their own blocks and the ones
+     * before, so computing them against the cached rows before lo is exact when those rows' keys and
+     * values came from their current tokens. The window may reach past what is cached (it extends
+     * the cache: no full pass is needed), but not start after it.
+     */
+    private float[] forwardBlocks(KVCache cache, int[] tokens, int lo, int hi) {
+        if (lo < 0 || lo > cache.length || hi <= lo || hi > cache.capacity) {
+            throw new IllegalArgumentException("window [" + lo + ", " + hi + ") must start inside the cached " + cache.length
+                    + " positions and end within the capacity " + cache.capacity);
+        }
+        cache.length = Math.max(cache.length, hi);
+        return runRows(cache, tokens, lo, hi - lo, lo, hi, config.attentionMask());
     }
 
     /**

@@ -31,8 +31,9 @@ import java.util.SplittableRandom;
  * the rest of the canvas entering through keys and values cached at the full pass.
  *
  * <p>A block-diffusion model ({@link DenoisingModel#blockSize} > 0) is decoded in its own blocks,
- * aligned to position 0 (see {@link TransferSchedule#aligned}); with it the block cache is exact,
- * since a block sees only itself and the committed blocks before it.
+ * aligned to position 0 (see {@link TransferSchedule#aligned}); with it the block cache is BD3-LM's
+ * exact KV cache: a block sees only itself and the committed blocks before it, so each pass covers
+ * the current block (and once, the block just finished), never the whole canvas.
  */
 public final class DiffusionSampler {
     private final DenoisingModel model;
@@ -59,6 +60,7 @@ public final class DiffusionSampler {
         boolean stale = true;  // the canvas changed since logits were computed
         WindowedDenoisingModel.Cache kv; // block cache: keys and values of the last full pass
         int cachedBlock = -1;            // the block that full pass was made for
+        int finalKvTo;                   // block model: rows before this have keys and values of their final tokens
 
         Sequence(int index, SplittableRandom rng) {
             this.index = index;
@@ -194,6 +196,11 @@ public final class DiffusionSampler {
         int s = q.index, len = c.length(s), vocab = model.vocabSize();
         int[] row = c.row(s);
         if (q.kv == null) q.kv = wm.newCache(len);
+        if (model.blockSize() > 0) {
+            refreshBlockModel(wm, c, q, o);
+            forwardPasses[0]++;
+            return;
+        }
         if (q.cachedBlock != q.block) {
             q.logits = checked(wm.logits(row, len, q.kv), (long) len * vocab);
             suppress(q.logits, 0, len, o);
@@ -208,6 +215,25 @@ public final class DiffusionSampler {
             suppress(q.logits, lo, hi, o);
         }
         forwardPasses[0]++;
+        q.stale = false;
+    }
+
+    /**
+     * A block model's exact cache (BD3-LM): one pass over the rows from the first one whose keys and
+     * values are not final yet to the end of the current block. Entering a block that is the finished
+     * block before it (its last commit came after its last pass) and the new one; within a block, the
+     * model block alone — from its start, since prompt rows sharing it attend to the changing ones.
+     * Nothing after the current block is ever computed: it cannot be seen.
+     */
+    private void refreshBlockModel(WindowedDenoisingModel wm, Canvas c, Sequence q, SamplerOptions o) {
+        int vocab = model.vocabSize(), lo = blockStart(c, q), hi = blockEnd(c, q);
+        lo -= lo % model.blockSize();
+        int from = Math.min(q.finalKvTo, lo);
+        if (q.logits == null) q.logits = new float[c.length(q.index) * vocab];
+        float[] w = checked(wm.windowLogits(c.row(q.index), from, hi, q.kv), (long) (hi - from) * vocab);
+        System.arraycopy(w, 0, q.logits, from * vocab, w.length);
+        suppress(q.logits, from, hi, o);
+        q.finalKvTo = lo; // rows before the current block hold final tokens, and now their keys and values
         q.stale = false;
     }
 

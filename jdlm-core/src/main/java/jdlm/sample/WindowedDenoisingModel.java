@@ -21,7 +21,9 @@ public interface WindowedDenoisingModel extends DenoisingModel {
      * Logits [hi − lo, vocab] of positions [lo, hi) of {@code row} (whose length is that of the
      * cache's last full pass), computed from those positions' current tokens and the cached keys
      * and values of all others; the window's own keys and values are updated in the cache. The
-     * array may be reused by the model's next call: copy what you keep.
+     * array may be reused by the model's next call: copy what you keep. A block-diffusion model
+     * ({@link #blockSize} > 0) needs no full pass first: its window may extend the cache, as long
+     * as it starts within what is cached.
      */
     float[] windowLogits(int[] row, int lo, int hi, Cache cache);
 }

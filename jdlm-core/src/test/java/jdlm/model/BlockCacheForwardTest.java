@@ -112,6 +112,12 @@ class BlockCacheForwardTest {
         float[] full = m.logits(changed, 1, T);
         assertRowsClose(full, 4, 8, m.forwardWindow(cache, changed, 4, 8).clone());
 
+        // BD3-LM's way: no full pass, each block computed once after the ones before it, extending the cache
+        KVCache grown = new KVCache(c, T);
+        for (int lo = 0; lo < T; lo += 4) assertRowsClose(full, lo, Math.min(T, lo + 4), m.forwardWindow(grown, changed, lo, Math.min(T, lo + 4)).clone());
+        assertEquals(T, grown.length());
+        assertThrows(IllegalArgumentException.class, () -> m.forwardWindow(new KVCache(c, T), changed, 4, 8), "a window may not start past the cache");
+
         KVCache again = new KVCache(c, T);
         m.forwardCaching(again, row, T);
         float[] partial = m.forwardWindow(again, changed, 5, 8).clone();

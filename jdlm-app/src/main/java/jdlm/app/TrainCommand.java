@@ -431,9 +431,11 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * The block-diffusion model trained from --init-from: a masked model (no shift) or a block model
-     * of any block size becomes block-causal with --block-size (BD3-LM fine-tuned MDLM to blocks);
-     * a causal or shifted one, or a block model trained on with another objective, is refused.
+     * The block-diffusion model trained from --init-from: a masked model or a block model of any
+     * block size becomes block-causal with --block-size (BD3-LM fine-tuned MDLM to blocks); a causal
+     * one is adapted as Dream adapted to masked diffusion, its logits read from the state before
+     * (a block's first token from the committed block before it). A block model trained on with
+     * another objective is refused.
      */
     private ModelConfig blockModelFromInit(ModelConfig init, Map<String, Object> s) {
         String objective = (String) s.get("objective");
@@ -441,12 +443,11 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("the model of --init-from is a block-diffusion model (blocks of " + init.blockSize()
                     + "); it trains with --objective bd3, not " + objective);
         }
-        if (init.causal() || init.shiftLogits()) {
-            throw new IllegalArgumentException("--objective bd3 starts from scratch or from a masked (mdlm, sedd, llada) or bd3 run; the model of --init-from is "
-                    + (init.causal() ? "causal" : "an adapted one with shifted logits"));
-        }
         int size = integer(s, "block_size");
-        if (init.blockSize() != size) {
+        if (init.causal()) {
+            err.println("adapting the causal model of --init-from to block diffusion with blocks of " + size
+                    + ": attention becomes block-causal and each position's logits are read from the hidden state before it");
+        } else if (init.blockSize() != size) {
             err.println("the model of --init-from becomes block-causal with blocks of " + size
                     + (init.blockCausal() ? " (it had " + init.blockSize() + ")" : " (it was bidirectional)"));
         }

@@ -136,6 +136,13 @@ class TrainCommandTest {
         assertEquals(2, hf.exit());
         assertTrue(hf.err().contains("GGUF"), hf.err());
 
+        // from a causal run: block-causal, logits read from the state before (as the AR model learned)
+        Path fromAr = dir.resolve("ar-bd3");
+        train(fromAr, "--steps", "2", "--objective", "bd3", "--block-size", "4", "--init-from", TinyRuns.causal().toString());
+        Map<String, Object> fromArModel = (Map<String, Object>) Json.parseObject(Files.readString(fromAr.resolve("config.json")), 1 << 20).get("model");
+        assertEquals("block_causal", fromArModel.get("attention"));
+        assertEquals(true, fromArModel.get("shift_logits"));
+        assertTrue(!generated(fromAr, "--length", "10", "--json").isEmpty());
         CommandRun back = CommandRun.of("train", "--data", TinyRuns.text().toString(), "--out", dir.resolve("back").toString(),
                 "--init-from", adapted.toString(), "--objective", "ar", "--seq", "32", "--steps", "1");
         assertEquals(2, back.exit());
@@ -169,8 +176,9 @@ class TrainCommandTest {
     /**
      * --objective bd3 trains a block-causal model (config block_size), evaluates block by block, and
      * generates in its own blocks with the exact KV cache on: greedy text equals decoding with full
-     * passes (--cfg turns the cache off). A masked run fine-tunes to blocks with --init-from; the
-     * GGUF and Hugging Face exports, infill and a mismatched --block are refused with the reason.
+     * passes (--cfg turns the cache off). A masked run fine-tunes to blocks with --init-from, a
+     * causal one is adapted (shifted logits); the GGUF and Hugging Face exports, infill and a
+     * mismatched --block are refused with the reason.
      */
     @Test
     @SuppressWarnings("unchecked")
@@ -209,6 +217,13 @@ class TrainCommandTest {
         train(tuned, "--steps", "2", "--objective", "bd3", "--block-size", "4", "--init-from", masked.toString());
         Map<String, Object> tunedModel = (Map<String, Object>) Json.parseObject(Files.readString(tuned.resolve("config.json")), 1 << 20).get("model");
         assertEquals(4L, tunedModel.get("block_size"));
+        // from a causal run: block-causal, logits read from the state before (as the AR model learned)
+        Path fromAr = dir.resolve("ar-bd3");
+        train(fromAr, "--steps", "2", "--objective", "bd3", "--block-size", "4", "--init-from", TinyRuns.causal().toString());
+        Map<String, Object> fromArModel = (Map<String, Object>) Json.parseObject(Files.readString(fromAr.resolve("config.json")), 1 << 20).get("model");
+        assertEquals("block_causal", fromArModel.get("attention"));
+        assertEquals(true, fromArModel.get("shift_logits"));
+        assertTrue(!generated(fromAr, "--length", "10", "--json").isEmpty());
         CommandRun back = CommandRun.of("train", "--data", TinyRuns.text().toString(), "--out", dir.resolve("back").toString(),
                 "--init-from", tuned.toString(), "--objective", "mdlm", "--seq", "32", "--steps", "1");
         assertEquals(2, back.exit());

@@ -50,7 +50,6 @@ public record ModelConfig(int layers, int dim, int heads, int kvHeads, int headD
         if (attention == null || ropeStyle == null) throw new IllegalArgumentException("attention and ropeStyle are required");
         if (attention == AttentionMode.BLOCK_CAUSAL) {
             require(blockSize >= 1 && blockSize <= contextLength, "blockSize", blockSize, "in [1, contextLength] for a block-causal model");
-            if (shiftLogits) throw new IllegalArgumentException("a block-causal model does not shift its logits");
         } else {
             require(blockSize == 0, "blockSize", blockSize, "0 unless the attention is block-causal");
         }
@@ -87,10 +86,13 @@ public record ModelConfig(int layers, int dim, int heads, int kvHeads, int headD
                 ropeTheta, normEps, mode, ropeStyle, qkvBias, tiedEmbeddings, shiftLogits);
     }
 
-    /** The same network, block-causal with blocks of {@code size} (a block-diffusion model). */
+    /**
+     * The same network, block-causal with blocks of {@code size} (a block-diffusion model). Shifted
+     * logits stay shifted; a causal model's become so (read from the state before, as it learned).
+     */
     public ModelConfig withBlocks(int size) {
         return new ModelConfig(layers, dim, heads, kvHeads, headDim, hiddenDim, vocabSize, contextLength,
-                ropeTheta, normEps, AttentionMode.BLOCK_CAUSAL, ropeStyle, qkvBias, tiedEmbeddings, false, size);
+                ropeTheta, normEps, AttentionMode.BLOCK_CAUSAL, ropeStyle, qkvBias, tiedEmbeddings, shiftLogits || causal(), size);
     }
 
     /** The attention mask of a forward pass over a sequence. */

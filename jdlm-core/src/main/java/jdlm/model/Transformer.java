@@ -167,7 +167,30 @@ public final class Transformer {
             blockForward(l, a, a.k[l], a.v[l], 0, 0, T, mask);
         }
         head(a);
-        if (config.shiftLogits()) shiftLogits(a.logits, B, T);
+        if (config.shiftLogits() && a.cleanNoisyPairs) shiftPairs(a.logits, B, T, false);
+        else if (config.shiftLogits()) shiftLogits(a.logits, B, T);
+    }
+
+    /**
+     * The shift in block diffusion's [x₀ | x_t] layout: a noisy row reads the row before it in its
+     * own block, and the first row of a block reads the clean last row of the block before — the
+     * state a block-causal model decodes from, where earlier blocks are committed. The clean half
+     * shifts as a plain sequence (it carries no loss). With {@code adjoint}, the gradient's way back.
+     */
+    private void shiftPairs(float[] logits, int batch, int seqLen, boolean adjoint) {
+        int V = config.vocabSize(), L = seqLen / 2, block = config.blockSize();
+        float[] raw = new float[seqLen * V];
+        for (int b = 0; b < batch; b++) {
+            int off = b * seqLen * V;
+            System.arraycopy(logits, off, raw, 0, seqLen * V);
+            if (adjoint) Arrays.fill(logits, off, off + seqLen * V, 0f);
+            for (int r = 0; r < seqLen; r++) {
+                int i = r < L ? r : r - L;
+                int source = i == 0 ? r : r < L || i % block != 0 ? r - 1 : i - 1;
+                if (!adjoint) System.arraycopy(raw, source * V, logits, off + r * V, V);
+                else for (int j = 0; j < V; j++) logits[off + source * V + j] += raw[r * V + j];
+            }
+        }
     }
 
     /**
@@ -310,7 +333,8 @@ public final class Transformer {
         int N = a.rows, D = c.dim();
         a.ensureBackwardScratch(c);
         float[] dx = a.dx;
-        if (c.shiftLogits()) unshiftLogitGradient(dLogits, a.batch, a.seqLen);
+        if (c.shiftLogits() && a.cleanNoisyPairs) shiftPairs(dLogits, a.batch, a.seqLen, true);
+        else if (c.shiftLogits()) unshiftLogitGradient(dLogits, a.batch, a.seqLen);
 
         // logits = xnFinal · W_outᵀ ; xnFinal = rmsnorm(x_L)
         Arrays.fill(a.dxn, 0f);
@@ -443,10 +467,20 @@ public final class Transformer {
      */
     public float[] forwardWindow(KVCache cache, int[] tokens, int lo, int hi) {
         if (config.causal()) throw new IllegalStateException("the block cache is for bidirectional models");
-        if (config.blockCausal()) return forwardBlocks(cache, tokens, lo, hi);
-        if (cache.length == 0) throw new IllegalStateException("the cache is empty: run forwardCaching first");
-        if (lo < 0 || hi > cache.length || lo >= hi) {
-            throw new IllegalArgumentException("window [" + lo + ", " + hi + ") must lie inside the cached " + cache.length + " positions");
+        if (config.blockCausal()) {
+            // BD3-LM's KV cache: rows [lo, hi) see only their blocks and the ones before, so they are
+            // exact against cached rows before lo that came from their current tokens; the window may
+            // reach past the cache (extending it, no full pass needed) but not start after it
+            if (lo < 0 || lo > cache.length || hi <= lo || hi > cache.capacity) {
+                throw new IllegalArgumentException("window [" + lo + ", " + hi + ") must start inside the cached " + cache.length
+                        + " positions and end within the capacity " + cache.capacity);
+            }
+            cache.length = Math.max(cache.length, hi);
+        } else {
+            if (cache.length == 0) throw new IllegalStateException("the cache is empty: run forwardCaching first");
+            if (lo < 0 || hi > cache.length || lo >= hi) {
+                throw new IllegalArgumentException("window [" + lo + ", " + hi + ") must lie inside the cached " + cache.length + " positions");
+            }
         }
         // Dream reads position i from the hidden state at i − 1: recompute one row more on the left
         int from = config.shiftLogits() && lo > 0 ? lo - 1 : lo;
@@ -455,21 +489,6 @@ public final class Transformer {
         int V = config.vocabSize();
         if (from == lo) shiftLogits(raw, 1, hi - lo);     // lo = 0: position 0 keeps its own row
         return java.util.Arrays.copyOf(raw, (hi - lo) * V); // rows from−1+1 .. hi−1 of the raw window
-    }
-
-    /**
-     * BD3-LM's KV cache: a block-causal model's rows [lo, hi) see only their own blocks and the ones
-     * before, so computing them against the cached rows before lo is exact when those rows' keys and
-     * values came from their current tokens. The window may reach past what is cached (it extends
-     * the cache: no full pass is needed), but not start after it.
-     */
-    private float[] forwardBlocks(KVCache cache, int[] tokens, int lo, int hi) {
-        if (lo < 0 || lo > cache.length || hi <= lo || hi > cache.capacity) {
-            throw new IllegalArgumentException("window [" + lo + ", " + hi + ") must start inside the cached " + cache.length
-                    + " positions and end within the capacity " + cache.capacity);
-        }
-        cache.length = Math.max(cache.length, hi);
-        return runRows(cache, tokens, lo, hi - lo, lo, hi, config.attentionMask());
     }
 
     /**

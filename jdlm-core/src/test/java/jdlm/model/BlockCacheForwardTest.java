@@ -101,8 +101,12 @@ class BlockCacheForwardTest {
      */
     @Test
     void blockModelWindowOverAWholeBlockIsExactAfterItsTokensChange() {
-        ModelConfig c = new ModelConfig(2, 10, 4, 2, 6, 14, V, 16, 10000.0, 1e-5f, AttentionMode.BIDIRECTIONAL, Rope.Style.ADJACENT_PAIRS)
-                .withBlocks(4);
+        for (AttentionMode from : new AttentionMode[] {AttentionMode.BIDIRECTIONAL, AttentionMode.CAUSAL}) { // causal: shifted logits
+            blockModelWindows(new ModelConfig(2, 10, 4, 2, 6, 14, V, 16, 10000.0, 1e-5f, from, Rope.Style.ADJACENT_PAIRS).withBlocks(4));
+        }
+    }
+
+    private static void blockModelWindows(ModelConfig c) {
         Transformer m = TestModels.random(c, 7);
         int[] row = tokens(8);
         KVCache cache = new KVCache(c, T);
@@ -120,9 +124,9 @@ class BlockCacheForwardTest {
 
         KVCache again = new KVCache(c, T);
         m.forwardCaching(again, row, T);
-        float[] partial = m.forwardWindow(again, changed, 5, 8).clone();
+        float[] partial = m.forwardWindow(again, changed, 6, 8).clone(); // shifted: rows from 5 are recomputed, 4 is not
         double maxErr = 0;
-        for (int i = 0; i < partial.length; i++) maxErr = Math.max(maxErr, Math.abs(full[5 * V + i] - partial[i]));
+        for (int i = 0; i < partial.length; i++) maxErr = Math.max(maxErr, Math.abs(full[6 * V + i] - partial[i]));
         assertTrue(maxErr > 1e-3, "a window that skips row 4 reads its stale keys: error " + maxErr);
     }
 }

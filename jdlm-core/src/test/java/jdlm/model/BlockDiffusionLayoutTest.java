@@ -14,13 +14,16 @@ import org.junit.jupiter.api.Test;
  * BD3-LM's training layout [x₀ | x_t]: one pass must give, for every block k, the logits of a plain
  * block-causal pass over x₀'s blocks before k followed by x_t's block k (the float64 reference
  * runs one such pass per block), and the clean half the logits of a block-causal pass over x₀.
+ * With shifted logits (a block model adapted from a causal one) a block's first row reads x₀'s last
+ * row of the block before, as the per-block reference does by itself.
  */
 class BlockDiffusionLayoutTest {
     private static final int BLOCK = 3, L = 8; // blocks [0,3) [3,6) [6,8): the last one partial
 
-    private static ModelConfig config() {
-        return new ModelConfig(2, 10, 4, 2, 6, 14, 11, 16, 10000.0, 1e-5f, AttentionMode.BIDIRECTIONAL, Rope.Style.ADJACENT_PAIRS)
-                .withBlocks(BLOCK);
+    /** With {@code shift}, a block model adapted from a causal one: logits read from the row before. */
+    private static ModelConfig config(boolean shift) {
+        return new ModelConfig(2, 10, 4, 2, 6, 14, 11, 16, 10000.0, 1e-5f, shift ? AttentionMode.CAUSAL : AttentionMode.BIDIRECTIONAL,
+                Rope.Style.ADJACENT_PAIRS).withBlocks(BLOCK);
     }
 
     /** Reference logits of the 2L rows of one [x₀ | x_t] sequence, from one block-causal pass per block. */
@@ -50,7 +53,10 @@ class BlockDiffusionLayoutTest {
 
     @Test
     void onePassScoresEveryBlockGivenTheCleanBlocksBeforeIt() {
-        ModelConfig c = config();
+        for (boolean shift : new boolean[] {false, true}) onePassScoresEveryBlock(config(shift));
+    }
+
+    private static void onePassScoresEveryBlock(ModelConfig c) {
         Transformer m = TestModels.random(c, 7);
         int B = 2, V = c.vocabSize();
         int[] x0 = TestModels.tokens(B * L, V, 3), xt = TestModels.tokens(B * L, V, 4);
@@ -68,12 +74,15 @@ class BlockDiffusionLayoutTest {
                 }
             }
         }
-        assertTrue(maxErr / maxRef < 1e-5, "relative error " + maxErr / maxRef);
+        assertTrue(maxErr / maxRef < 1e-5, c.shiftLogits() + ": relative error " + maxErr / maxRef);
     }
 
     @Test
     void gradientMatchesFiniteDifferencesOfThePerBlockReference() {
-        ModelConfig c = config();
+        for (boolean shift : new boolean[] {false, true}) gradientMatches(config(shift));
+    }
+
+    private static void gradientMatches(ModelConfig c) {
         Transformer m = TestModels.random(c, 11);
         int V = c.vocabSize();
         int[] x0 = TestModels.tokens(L, V, 5), xt = TestModels.tokens(L, V, 6);
@@ -103,12 +112,12 @@ class BlockDiffusionLayoutTest {
             }
         }
         double rel = Math.sqrt(errSq / refSq);
-        assertTrue(refSq > 0 && rel < 1e-4, "float32 backward vs float64 finite differences: relative error " + rel);
+        assertTrue(refSq > 0 && rel < 1e-4, c.shiftLogits() + ": float32 backward vs float64 finite differences: relative error " + rel);
     }
 
     @Test
     void pairsNeedABlockCausalModelAndAnEvenLength() {
-        ModelConfig c = config();
+        ModelConfig c = config(false);
         assertThrows(IllegalArgumentException.class, () -> new Activations(c, 1, 7, false, true));
         ModelConfig plain = new ModelConfig(2, 10, 4, 2, 6, 14, 11, 16, 10000.0, 1e-5f, AttentionMode.BIDIRECTIONAL, Rope.Style.ADJACENT_PAIRS);
         assertThrows(IllegalArgumentException.class, () -> new Activations(plain, 1, 8, false, true));

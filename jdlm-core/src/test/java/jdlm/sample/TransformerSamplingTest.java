@@ -150,7 +150,12 @@ class TransformerSamplingTest {
      */
     @Test
     void blockModelDecodesInItsOwnBlocksAndItsCacheIsExact() {
-        ModelConfig c = ModelConfig.of(2, 16, 2, 24, VOCAB, 32, AttentionMode.BIDIRECTIONAL).withBlocks(4);
+        for (AttentionMode from : new AttentionMode[] {AttentionMode.BIDIRECTIONAL, AttentionMode.CAUSAL}) { // causal: shifted logits
+            blockModelDecoding(ModelConfig.of(2, 16, 2, 24, VOCAB, 32, from).withBlocks(4));
+        }
+    }
+
+    private static void blockModelDecoding(ModelConfig c) {
         Transformer m = new Transformer(c, tiny(AttentionMode.BIDIRECTIONAL).parameters());
         DiffusionSampler sampler = new DiffusionSampler(new TransformerDenoiser(m), SPECIAL);
         int[][] prompts = {{1, 2, 3}, {4, 5, 6, 7, 8, 9}};

@@ -51,7 +51,7 @@ import picocli.CommandLine.Spec;
         description = {"Diffusion vs autoregressive generation: tokens/s, forward passes, generative perplexity and entropy.",
                 "Example: ./jdlm bench generate --masked models/default --ar models/default-ar --json"})
 final class BenchGenerateCommand implements Callable<Integer> {
-    @Option(names = "--masked", paramLabel = "MODEL", description = "Masked-diffusion model (default: models/default).")
+    @Option(names = "--masked", paramLabel = "MODEL", description = "Masked- or block-diffusion model (default: models/default).")
     Path masked;
     @Option(names = "--ar", paramLabel = "MODEL", description = "Its autoregressive twin, also the judge of quality (default: models/default-ar).")
     Path ar;
@@ -83,7 +83,6 @@ final class BenchGenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (length < 8 || length % 8 != 0) throw new IllegalArgumentException("--length must be a positive multiple of 8 (K runs down to n/8), got " + length);
-        if (length % block != 0) throw new IllegalArgumentException("--length " + length + " must be divisible by --block " + block);
         Transformer maskedModel, arModel;
         Tokenizer tok;
         String what;
@@ -104,6 +103,11 @@ final class BenchGenerateCommand implements Callable<Integer> {
             tok = m.tokenizer();
             what = String.format(Locale.ROOT, "trained pair %s (%,d parameters) and %s", m.file(), maskedModel.parameters().length, a.file());
         }
+        // a block-diffusion model decodes in its own blocks, always with its exact KV cache
+        int modelBlock = maskedModel.config().blockSize(), blockLength = modelBlock > 0 ? modelBlock : block;
+        if (length % blockLength != 0) {
+            throw new IllegalArgumentException("--length " + length + " must be divisible by " + (modelBlock > 0 ? "the model's blocks of " : "--block ") + blockLength);
+        }
         int context = Math.min(maskedModel.config().contextLength(), arModel.config().contextLength());
         if (promptTokens + length > context) {
             throw new IllegalArgumentException("--prompt-tokens " + promptTokens + " plus --length " + length + " exceed the models' context length "
@@ -120,10 +124,16 @@ final class BenchGenerateCommand implements Callable<Integer> {
         int n = length;
         int[] stepCounts = randomSize != null ? new int[] {n / 4, n / 8} : new int[] {n, n / 2, n / 4, n / 8};
         for (int k : stepCounts) {
-            for (int b : new int[] {n, block}) {
+            for (int b : modelBlock > 0 ? new int[] {modelBlock} : new int[] {n, block}) {
                 if (k % (n / b) != 0) continue;
-                SamplerOptions o = SamplerOptions.of(k, b).withTokens(chooser()).withPolicy(new ConfidencePolicy())
+                SamplerOptions o = SamplerOptions.of(k, modelBlock > 0 ? 0 : b).withTokens(chooser()).withPolicy(new ConfidencePolicy())
                         .withEos(false, false, false, false).withSeed(seed);
+                if (modelBlock > 0) {
+                    SamplerOptions kv = o.withBlockCache(true);
+                    rows.add(run("block diffusion K=" + k + ", blocks of " + b + ", KV cache", "diffusion", k, promptIds, judge,
+                            p -> sampler.generate(Canvas.completion(new int[][] {p}, n, tok.maskId()), kv, StepListener.NONE)));
+                    continue;
+                }
                 String name = "diffusion K=" + k + (b == n ? "" : ", blocks of " + b);
                 rows.add(run(name, "diffusion", k, promptIds, judge, p -> sampler.generate(Canvas.completion(new int[][] {p}, n, tok.maskId()), o, StepListener.NONE)));
                 if (b != n && k > n / b) { // Fast-dLLM dual cache: pays off when a block takes several steps
@@ -134,13 +144,17 @@ final class BenchGenerateCommand implements Callable<Integer> {
             }
         }
         if (randomSize == null) { // random weights are never confident: threshold would commit one token per step
-            SamplerOptions thr = SamplerOptions.of(n, block).withTokens(chooser()).withPolicy(new ThresholdPolicy(0.9))
+            SamplerOptions thr = SamplerOptions.of(n, modelBlock > 0 ? 0 : block).withTokens(chooser()).withPolicy(new ThresholdPolicy(0.9))
                     .withEos(false, false, false, false).withSeed(seed);
-            rows.add(run("threshold τ=0.9, blocks of " + block, "diffusion", n, promptIds, judge,
-                    p -> sampler.generate(Canvas.completion(new int[][] {p}, n, tok.maskId()), thr, StepListener.NONE)));
+            if (modelBlock == 0) {
+                rows.add(run("threshold τ=0.9, blocks of " + block, "diffusion", n, promptIds, judge,
+                        p -> sampler.generate(Canvas.completion(new int[][] {p}, n, tok.maskId()), thr, StepListener.NONE)));
+            }
             SamplerOptions thrCached = thr.withBlockCache(true);
-            rows.add(run("threshold τ=0.9, blocks of " + block + ", dual cache", "diffusion", n, promptIds, judge,
+            rows.add(run("threshold τ=0.9, blocks of " + blockLength + (modelBlock > 0 ? ", KV cache" : ", dual cache"), "diffusion", n, promptIds, judge,
                     p -> sampler.generate(Canvas.completion(new int[][] {p}, n, tok.maskId()), thrCached, StepListener.NONE)));
+        }
+        if (randomSize == null && modelBlock == 0) { // MDLM's ancestral sampler decodes the canvas as one block
             SamplerOptions anc = SamplerOptions.of(n, n).withTokens(chooser()).withPolicy(new AncestralPolicy(new LinearSchedule(1e-3)))
                     .withEos(false, false, false, false).withSeed(seed);
             rows.add(run("MDLM ancestral K=" + n, "diffusion", n, promptIds, judge,

@@ -35,8 +35,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Likelihood of a text under a model, in bits per token and bits per byte.",
-                "Masked models: continuous NELBO, LLaDA bound and discrete-T NELBO (upper bounds on the NLL, with standard errors);"
-                        + " causal models: the exact NLL.",
+                "Masked models: continuous NELBO, LLaDA bound and discrete-T NELBO (upper bounds on the NLL, with standard errors;"
+                        + " block-diffusion models: the same, block by block); causal models: the exact NLL.",
                 "Example: ./jdlm eval --model runs/austen --data ../shared/data/austen_valid.txt --max-sequences 64"})
 final class EvalCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
@@ -246,7 +246,8 @@ final class EvalCommand implements Callable<Integer> {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("model", m.file().toString());
         j.put("ema", m.ema());
-        j.put("kind", m.causal() ? "causal" : "masked");
+        j.put("kind", m.causal() ? "causal" : m.config().blockCausal() ? "block" : "masked");
+        if (m.config().blockCausal()) j.put("block_size", (long) m.config().blockSize());
         j.put("data", data.toString());
         j.put("seq", (long) len);
         j.put("windows", (long) windows);
@@ -289,7 +290,9 @@ final class EvalCommand implements Callable<Integer> {
         if (m.causal()) {
             out.println("exact NLL of the causal model (token 0 of each window has no context and is not scored):");
         } else {
-            out.printf(Locale.ROOT, "upper bounds on the NLL, %d Monte-Carlo sample(s) per window, seed %d%s:%n", samples, seed,
+            out.printf(Locale.ROOT, "upper bounds on the NLL, %d Monte-Carlo sample(s) per window, seed %d%s%s:%n", samples, seed,
+                    m.config().blockCausal() ? String.format(Locale.ROOT, "; block diffusion: each bound sums those of the window's blocks of %d,"
+                            + " every block given the clean blocks before it", m.config().blockSize()) : "",
                     leftToRight ? "; then the exact NLL of reading each window left to right" : "");
         }
         for (int i = 0; i < estimates.size(); i++) {

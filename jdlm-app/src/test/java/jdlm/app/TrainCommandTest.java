@@ -192,6 +192,8 @@ class TrainCommandTest {
         assertEquals(0, CommandRun.of("train", "--out", run.toString(), "--resume", "--steps", "5").exit());
         CommandRun eval = CommandRun.of("eval", "--model", run.toString(), "--data", TinyRuns.text().toString(), "--max-sequences", "2", "--json");
         assertEquals(0, eval.exit(), eval.err());
+        assertEquals("block", eval.json().get("kind"));
+        assertEquals(8L, eval.json().get("block_size"));
 
         String[] greedy = {"--prompt", "the c", "--length", "20", "--temperature", "0", "--no-eos-stop", "--json"};
         CommandRun cached = CommandRun.of(concat(new String[] {"generate", "--model", run.toString()}, greedy));

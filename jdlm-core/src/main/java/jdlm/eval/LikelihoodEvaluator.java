@@ -7,6 +7,7 @@ import jdlm.model.Transformer;
 import jdlm.noise.AbsorbingProcess;
 import jdlm.noise.NoiseSchedule;
 import jdlm.noise.TimeSampler;
+import jdlm.noise.UniformProcess;
 import jdlm.train.WeightedCrossEntropy;
 
 /**
@@ -100,6 +101,46 @@ public final class LikelihoodEvaluator {
                     process.corrupt(x0, xt, off, n, 1 - at, rng);
                     return steps * (as - at) / (1 - at);
                 }, null);
+    }
+
+    /**
+     * The T-step bound of a uniform-diffusion (D3PM) model: per window, a step i ~ U{1..T} and
+     * x_t ~ q(x_t | x₀) at t = i/T, then T·Σ_positions KL(q(x_s | x_t, x₀) ‖ p_θ(x_s | x_t)) plus
+     * each position's prior term KL(q(x_1 | x₀) ‖ uniform), over L. Step 1 is the reconstruction.
+     */
+    public Estimate uniformNelbo(int[] sequences, int count, int len, NoiseSchedule schedule, int steps, int samplesPerSequence, long seed) {
+        if (count < 1) throw new IllegalArgumentException("no sequences to evaluate");
+        if (steps < 1) throw new IllegalArgumentException("steps T must be at least 1, got " + steps);
+        if (samplesPerSequence < 1) throw new IllegalArgumentException("samples per sequence must be at least 1");
+        int vocab = model.config().vocabSize();
+        UniformProcess process = new UniformProcess(vocab, maskId);
+        double prior = process.priorKl(schedule.alpha(1));
+        SplittableRandom rng = new SplittableRandom(seed);
+        double[] values = new double[count * samplesPerSequence];
+        double[] probs = new double[vocab], q = new double[vocab], u = new double[vocab];
+        int filled = 0;
+        for (int sample = 0; sample < samplesPerSequence; sample++) {
+            for (int first = 0; first < count; first += batch) {
+                int b = Math.min(batch, count - first), n = b * len;
+                int[] x0 = java.util.Arrays.copyOfRange(sequences, first * len, first * len + n), xt = new int[n];
+                int[] step = new int[b];
+                for (int s = 0; s < b; s++) {
+                    step[s] = 1 + rng.nextInt(steps);
+                    process.corrupt(x0, xt, s * len, len, schedule.alpha((double) step[s] / steps), rng);
+                }
+                Activations a = new Activations(model.config(), b, len, false);
+                model.forward(a, xt);
+                for (int s = 0; s < b; s++) {
+                    double alphaS = schedule.alpha((step[s] - 1.0) / steps), alphaT = schedule.alpha((double) step[s] / steps), sum = 0;
+                    for (int i = s * len; i < (s + 1) * len; i++) {
+                        process.predicted(a.logits(), i * vocab, probs);
+                        sum += steps * process.kl(x0[i], probs, xt[i], alphaS, alphaT, q, u, null) + prior;
+                    }
+                    values[filled++] = sum / len;
+                }
+            }
+        }
+        return Estimate.of("uniform-diffusion bound (T=" + steps + ", " + schedule.name() + ")", values, (long) count * len);
     }
 
     /** Mean next-token cross-entropy of a causal model (position i predicts token i+1 of the same sequence). */

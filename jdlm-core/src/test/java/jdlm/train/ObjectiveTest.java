@@ -121,6 +121,80 @@ class ObjectiveTest {
         return total / (B * L);
     }
 
+    /**
+     * D3PM's uniform bound as its paper writes it, with explicit K×K matrices over the states (every
+     * id but MASK) in float64: Q_{t|s} = r·I + (1 − r)/K·11ᵀ (r = α_t/α_s), Q̄_s = α_s·I + (1 − α_s)/K·11ᵀ,
+     * q(x_s = y | x_t = z, x₀) ∝ Q_{t|s}[y, z]·Q̄_s[x₀, y], p_θ(x_s = y | x_t = z) ∝ Σ_x x̂₀(x)·Q̄_s[x, y]·Q_{t|s}[y, z];
+     * each position costs T·KL(q ‖ p), the sum divided by B·L.
+     */
+    private static double referenceUniformLoss(double[] p, int[] x0, int[] xt, int[] step, int T, int B, int L) {
+        ReferenceTransformer64 ref = new ReferenceTransformer64(CONFIG);
+        LinearSchedule schedule = new LinearSchedule(1e-3);
+        int V = CONFIG.vocabSize(), K = V - 1;
+        double total = 0;
+        for (int b = 0; b < B; b++) {
+            double as = schedule.alpha((step[b] - 1.0) / T), at = schedule.alpha((double) step[b] / T), r = at / as;
+            double[][] qts = new double[K][K], qbar = new double[K][K];
+            for (int i = 0; i < K; i++) {
+                for (int j = 0; j < K; j++) {
+                    qts[i][j] = (i == j ? r : 0) + (1 - r) / K;
+                    qbar[i][j] = (i == j ? as : 0) + (1 - as) / K;
+                }
+            }
+            double[][] logits = ref.logits(p, Arrays.copyOfRange(xt, b * L, (b + 1) * L));
+            for (int i = 0; i < L; i++) {
+                int z = state(xt[b * L + i]), x = state(x0[b * L + i]);
+                double[] xhat = new double[K];
+                double norm = 0;
+                for (int v = 0; v < V; v++) if (v != MASK) norm += xhat[state(v)] = Math.exp(logits[i][v]);
+                for (int k = 0; k < K; k++) xhat[k] /= norm;
+                double[] q = new double[K], pt = new double[K];
+                double zq = 0, zp = 0;
+                for (int y = 0; y < K; y++) {
+                    q[y] = qts[y][z] * qbar[x][y];
+                    double mix = 0;
+                    for (int k = 0; k < K; k++) mix += xhat[k] * qbar[k][y];
+                    pt[y] = qts[y][z] * mix;
+                    zq += q[y];
+                    zp += pt[y];
+                }
+                double kl = 0;
+                for (int y = 0; y < K; y++) if (q[y] > 0) kl += q[y] / zq * Math.log((q[y] / zq) / (pt[y] / zp));
+                total += T * kl;
+            }
+        }
+        return total / (B * L);
+    }
+
+    /** Index of a token among the uniform process's states (every id but MASK). */
+    private static int state(int token) {
+        return token < MASK ? token : token - 1;
+    }
+
+    @Test
+    void uniformDiffusionLossEqualsFloat64MatrixFormula() {
+        Transformer m = model();
+        int B = 3, L = 8, T = 10;
+        int[] x0 = cleanBatch(B * L), step = {1, 4, 10}; // step 1 is the reconstruction term (s = 0)
+        UniformDiffusionObjective obj = new UniformDiffusionObjective(new LinearSchedule(1e-3), CONFIG.vocabSize(), MASK, T);
+        TrainingBatch batch = obj.prepare(x0, null, B, L, step, new SplittableRandom(6));
+        for (int i = 0; i < B * L; i++) {
+            assertTrue(batch.inputs()[i] != MASK, "uniform noise never uses MASK");
+            assertEquals(x0[i], batch.targets()[i], "every position carries loss");
+        }
+        double want = referenceUniformLoss(toDouble(m.parameters()), x0, batch.inputs(), step, T, B, L);
+        assertEquals(want, engineLoss(m, obj, batch, null), 1e-5 * Math.abs(want));
+    }
+
+    @Test
+    void gradientOfTheUniformLossMatchesFiniteDifferences() {
+        int B = 2, L = 6, T = 8;
+        int[] x0 = cleanBatch(B * L), step = {1, 5};
+        UniformDiffusionObjective obj = new UniformDiffusionObjective(new LinearSchedule(1e-3), CONFIG.vocabSize(), MASK, T);
+        TrainingBatch batch = obj.prepare(x0, null, B, L, step, new SplittableRandom(7));
+        checkGradient(CONFIG, obj, batch, p -> referenceUniformLoss(p, x0, batch.inputs(), step, T, B, L));
+    }
+
     /** The noisy half (x_t) of a [x₀ | x_t] batch. */
     private static int[] noisyHalves(TrainingBatch b) {
         int L = b.seqLen() / 2;
@@ -331,7 +405,8 @@ class ObjectiveTest {
         int[] prompts = {4, 7};
         List<Objective> objectives = List.of(new MaskedDiffusionObjective(new LinearSchedule(1e-3), MASK, 1e-3),
                 new ScoreEntropyObjective(new LinearSchedule(1e-3), MASK, 1e-3),
-                new BlockDiffusionObjective(new LinearSchedule(1e-3), MASK, 1e-3, BLOCK), new LladaObjective(MASK, 1e-3, 1.0), new NextTokenObjective());
+                new BlockDiffusionObjective(new LinearSchedule(1e-3), MASK, 1e-3, BLOCK),
+                new UniformDiffusionObjective(new LinearSchedule(1e-3), CONFIG.vocabSize(), MASK, 10), new LladaObjective(MASK, 1e-3, 1.0), new NextTokenObjective());
         for (Objective obj : objectives) {
             for (int trial = 0; trial < 20; trial++) {
                 TrainingBatch b = obj.prepare(x0, prompts, B, L, new SplittableRandom(trial));

@@ -97,6 +97,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
             LoadedModel m = LoadedModel.open(masked, false, spec.commandLine().getErr()::println);
             LoadedModel a = LoadedModel.open(ar != null ? ar : LoadedModel.bundledDefault().resolveSibling("default-ar"), false, spec.commandLine().getErr()::println);
             if (m.causal() || !a.causal()) throw new IllegalArgumentException("--masked must be a masked-diffusion model and --ar a causal one");
+            if (m.uniform()) throw new IllegalArgumentException("--masked " + m.file() + " is a uniform-diffusion model; bench generate compares masked and block diffusion with the AR twin");
             if (!m.tokenizer().spec().equals(a.tokenizer().spec())) throw new IllegalArgumentException("--masked and --ar use different tokenizers");
             maskedModel = m.model();
             arModel = a.model();

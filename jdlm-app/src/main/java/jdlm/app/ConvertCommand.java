@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
+import jdlm.format.Json;
 import jdlm.format.gguf.GgufFile;
 import jdlm.format.safetensors.DType;
 import jdlm.model.ModelConfig;
@@ -65,6 +66,10 @@ final class ConvertCommand implements Callable<Integer> {
         if (ema) {
             if (c.ema() == null) throw new IllegalArgumentException("--ema: " + in + " has no EMA weights (train with --ema DECAY)");
             weights = c.ema();
+        }
+        if (!fmt.equals("jdlm") && c.training() != null && "uniform".equals(Json.parseObject(c.training(), 1 << 20).get("objective"))) {
+            throw new IllegalArgumentException(in + " is a uniform-diffusion model: other runtimes would sample it as a masked one;"
+                    + " keep it as a jdlm model (convert to a directory)");
         }
         switch (fmt) {
             case "jdlm" -> {

@@ -48,8 +48,9 @@ final class EvalCommand implements Callable<Integer> {
     int batch;
     @Option(names = "--samples", defaultValue = "4", paramLabel = "N", description = "Monte-Carlo samples per window for each bound (default: ${DEFAULT-VALUE}).")
     int samples;
-    @Option(names = "--steps", defaultValue = "64", paramLabel = "T", description = "T of the discrete-time NELBO (default: ${DEFAULT-VALUE}).")
-    int steps;
+    @Option(names = "--steps", paramLabel = "T", description = "T of the discrete-time NELBO (default: 64; a uniform-diffusion model: the T it was trained with).")
+    Integer stepsOption;
+    private int steps; // --steps, or its default for the model
     @Option(names = "--schedule", paramLabel = "NAME", description = "Masking schedule of the bounds: linear, cosine, polyK (default: the one the model was trained with, else linear).")
     String schedule;
     @Option(names = "--max-sequences", paramLabel = "N", description = "Evaluate at most the first N windows (default: all).")
@@ -83,7 +84,7 @@ final class EvalCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
         if (samples < 1) throw new IllegalArgumentException("--samples must be at least 1, got " + samples);
-        if (steps < 1) throw new IllegalArgumentException("--steps (T of the discrete bound) must be at least 1, got " + steps);
+        if (stepsOption != null && stepsOption < 1) throw new IllegalArgumentException("--steps (T of the discrete bound) must be at least 1, got " + stepsOption);
         if (maxSequences != null && maxSequences < 1) throw new IllegalArgumentException("--max-sequences must be at least 1, got " + maxSequences);
         LoadedModel m = modelOptions.open(err::println);
         int context = m.config().contextLength();
@@ -96,6 +97,11 @@ final class EvalCommand implements Callable<Integer> {
         if (maskRates != null && (maskRates < 1 || maskRates > len)) {
             throw new IllegalArgumentException("--mask-rates must be in [1, " + len + "] (the window length), got " + maskRates);
         }
+        if (m.uniform() && (maskRates != null || leftToRight)) {
+            throw new IllegalArgumentException((leftToRight ? "--left-to-right" : "--mask-rates") + " is for masked models; " + m.file()
+                    + " is a uniform-diffusion model, whose noise is random tokens, not MASK");
+        }
+        steps = stepsOption != null ? stepsOption : m.uniform() ? m.diffusionSteps() : 64;
         if (leftToRight && m.causal()) {
             throw new IllegalArgumentException("--left-to-right is for masked models; " + m.file() + " is causal, and its NLL is already exact left to right");
         }
@@ -116,8 +122,8 @@ final class EvalCommand implements Callable<Integer> {
         List<Long> bytes = new ArrayList<>();
         LikelihoodEvaluator evaluator = new LikelihoodEvaluator(m.model(), tok.maskId(), batch);
         int chunk = batch * CHUNK_BATCHES;
-        int bounds = m.causal() ? 1 : leftToRight ? 4 : 3;
-        long work = (long) windows * (m.causal() ? 1 : 3 * samples + (leftToRight ? len : 0) + (maskRates == null ? 0 : maskRates * samples));
+        int bounds = m.causal() || m.uniform() ? 1 : leftToRight ? 4 : 3;
+        long work = (long) windows * (m.causal() ? 1 : bounds * samples + (leftToRight ? len : 0) + (maskRates == null ? 0 : maskRates * samples));
         int rates = maskRates == null ? 0 : maskRates;
         ProgressBar progress = work >= 256 ? new ProgressBar((long) windows * (bounds + rates)) : null;
         SplittableRandom seeds = new SplittableRandom(seed);
@@ -132,8 +138,9 @@ final class EvalCommand implements Callable<Integer> {
                 int[] part = Arrays.copyOfRange(tokens, first * len, (first + count) * len);
                 long chunkSeed = seeds.nextLong();
                 pooled.add(b >= bounds ? evaluator.maskedCrossEntropyAt(part, count, len, rate(b - bounds, rates), samples, chunkSeed)
-                        : switch (m.causal() ? -1 : b) {
+                        : switch (m.causal() ? -1 : m.uniform() ? -2 : b) {
                     case -1 -> evaluator.autoregressiveNll(part, count, len);
+                    case -2 -> evaluator.uniformNelbo(part, count, len, sched, steps, samples, chunkSeed);
                     case CONTINUOUS -> evaluator.continuousNelbo(part, count, len, sched, samples, chunkSeed);
                     case LLADA -> evaluator.lladaBound(part, count, len, samples, chunkSeed);
                     case DISCRETE -> evaluator.discreteNelbo(part, count, len, sched, steps, samples, chunkSeed);
@@ -246,7 +253,7 @@ final class EvalCommand implements Callable<Integer> {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("model", m.file().toString());
         j.put("ema", m.ema());
-        j.put("kind", m.causal() ? "causal" : m.config().blockCausal() ? "block" : "masked");
+        j.put("kind", m.causal() ? "causal" : m.config().blockCausal() ? "block" : m.uniform() ? "uniform" : "masked");
         if (m.config().blockCausal()) j.put("block_size", (long) m.config().blockSize());
         j.put("data", data.toString());
         j.put("seq", (long) len);

@@ -88,6 +88,11 @@ final class GenerateCommand implements Callable<Integer> {
             settings.put("sampler", "autoregressive");
             settings.put("length", (long) sampling.length);
             sampling.putTokenSettings(settings);
+        } else if (m.uniform()) {
+            Canvas canvas = Canvas.completion(new int[][] {promptIds}, sampling.length, tok.maskId());
+            if (view != null) view.start(canvas.row(0));
+            r = sampling.uniform(m, canvas, view != null ? view : StepListener.NONE);
+            settings = sampling.uniformSettings();
         } else {
             SamplerOptions o = sampling.diffusion(m.schedule(), m.config().blockSize())
                     .withEos(noEosStop, false, !noEosStop, false);

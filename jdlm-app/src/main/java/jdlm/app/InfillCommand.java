@@ -65,14 +65,22 @@ final class InfillCommand implements Callable<Integer> {
         Arrays.fill(row, pre.length, pre.length + n, tok.maskId());
         System.arraycopy(suf, 0, row, pre.length + n, suf.length);
 
-        // The middle sits between given text: an EOS there would end nothing, so it is never chosen.
-        SamplerOptions o = sampling.diffusion(m.schedule(), 0).withEos(true, false, false, false);
         Canvas canvas = Canvas.infill(new int[][] {row}, tok.maskId());
         boolean terminal = Terminal.interactive();
         DenoisingView view = sampling.showSteps ? new DenoisingView(tok, sampling.json ? err : out, !sampling.json && terminal, n) : null;
         if (view != null) view.start(canvas.row(0));
-        GenerationResult r = new DiffusionSampler(new TransformerDenoiser(m.model()), new SpecialTokens(tok.maskId(), tok.eosId(), tok.padId()))
-                .generate(canvas, o, view != null ? view : StepListener.NONE);
+        GenerationResult r;
+        Map<String, Object> settings;
+        if (m.uniform()) {
+            r = sampling.uniform(m, canvas, view != null ? view : StepListener.NONE);
+            settings = sampling.uniformSettings();
+        } else {
+            // The middle sits between given text: an EOS there would end nothing, so it is never chosen.
+            SamplerOptions o = sampling.diffusion(m.schedule(), 0).withEos(true, false, false, false);
+            r = new DiffusionSampler(new TransformerDenoiser(m.model()), new SpecialTokens(tok.maskId(), tok.eosId(), tok.padId()))
+                    .generate(canvas, o, view != null ? view : StepListener.NONE);
+            settings = sampling.diffusionSettings(o);
+        }
         int[] middle = r.answers()[0];
         // Read all three parts back from the final canvas, so what is shown is what the sampler kept.
         int[] done = r.canvases()[0];
@@ -86,7 +94,7 @@ final class InfillCommand implements Callable<Integer> {
             j.put("middle", middleText);
             j.put("suffix", after);
             GenerateCommand.putMeasurements(j, r, middle, m);
-            j.put("settings", sampling.diffusionSettings(o));
+            j.put("settings", settings);
             out.println(Json.write(j));
         } else if (terminal) {
             out.println(before + Terminal.BOLD_GREEN + middleText + Terminal.RESET + after);

@@ -66,6 +66,14 @@ record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String
         return training.get("seq") instanceof Number n ? n.intValue() : -1;
     }
 
+    /** A uniform-diffusion (D3PM) model: its noise is random tokens, not MASK (a jdlm run recorded it). */
+    boolean uniform() { return "uniform".equals(training.get("objective")); }
+
+    /** T of a uniform-diffusion model's training bound (1000 when not recorded). */
+    int diffusionSteps() {
+        return training.get("diffusion_steps") instanceof Number n ? n.intValue() : 1000;
+    }
+
     /** The masking schedule the model was trained with; linear (MDLM) when not recorded. */
     NoiseSchedule schedule() {
         return NoiseSchedule.named(training.get("schedule") instanceof String s ? s : "linear");
@@ -76,7 +84,7 @@ record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String
         ModelConfig c = config();
         return String.format(java.util.Locale.ROOT, "%s%s: %s, %,d parameters (%d layers, d=%d, context %d), %s tokenizer",
                 file, ema ? " (EMA weights)" : "", c.causal() ? "causal (autoregressive)"
-                        : c.blockCausal() ? "block diffusion (blocks of " + c.blockSize() + ")" : "masked diffusion",
+                        : c.blockCausal() ? "block diffusion (blocks of " + c.blockSize() + ")" : uniform() ? "uniform diffusion" : "masked diffusion",
                 model.parameterCount(), c.layers(), c.dim(), c.contextLength(), tokenizer.name());
     }
 

@@ -5,6 +5,11 @@ import java.util.Locale;
 import java.util.Map;
 
 import jdlm.noise.NoiseSchedule;
+import jdlm.sample.StepListener;
+import jdlm.sample.GenerationResult;
+import jdlm.sample.Canvas;
+import jdlm.sample.TransformerDenoiser;
+import jdlm.sample.UniformSampler;
 import jdlm.sample.AncestralPolicy;
 import jdlm.sample.ConfidencePolicy;
 import jdlm.sample.EntropyPolicy;
@@ -94,6 +99,34 @@ final class SamplingOptions {
 
     private double topP() {
         return topP != null ? topP : suggested.topP() != null ? suggested.topP() : 1;
+    }
+
+    /** Steps of a uniform-diffusion run: --steps, else --length. */
+    int uniformSteps() {
+        if (length < 1) throw new IllegalArgumentException("--length must be at least 1, got " + length);
+        return steps != null ? steps : length;
+    }
+
+    /** The temperature of a uniform-diffusion run (the suggestion's when not given). */
+    double uniformTemperature() {
+        return temperature();
+    }
+
+    /** Runs a uniform-diffusion model's ancestral sampler over the canvas's MASK positions. */
+    GenerationResult uniform(LoadedModel m, Canvas canvas, StepListener listener) {
+        return new UniformSampler(new TransformerDenoiser(m.model()), m.tokenizer().maskId(), m.schedule())
+                .generate(canvas, uniformSteps(), uniformTemperature(), seed, listener);
+    }
+
+    /** The settings a uniform-diffusion run used, for --json. */
+    Map<String, Object> uniformSettings() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("sampler", "uniform diffusion (ancestral)");
+        m.put("length", (long) length);
+        m.put("steps", (long) uniformSteps());
+        m.put("temperature", uniformTemperature());
+        m.put("seed", seed);
+        return m;
     }
 
     TokenChooser tokens() {

@@ -40,6 +40,7 @@ import jdlm.train.Objective;
 import jdlm.train.ScoreEntropyObjective;
 import jdlm.train.Trainer;
 import jdlm.train.TrainingOptions;
+import jdlm.train.UniformDiffusionObjective;
 import jdlm.train.data.Corpus;
 import jdlm.train.data.DataSplit;
 import jdlm.train.data.SequenceSampler;
@@ -54,7 +55,7 @@ import picocli.CommandLine.Option;
  * atomic checkpoints; {@code --resume} continues exactly where a run stopped.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train a masked diffusion LM (mdlm, sedd, llada), a block diffusion LM (bd3) or their autoregressive twin (ar) on your text.",
+        description = {"Train a masked diffusion LM (mdlm, sedd, llada), a block diffusion LM (bd3), a uniform diffusion LM (uniform) or their autoregressive twin (ar) on your text.",
                 "The run directory gets train.tokens, checkpoint.safetensors, config.json, metrics.jsonl and loss.svg.",
                 "Example: ./jdlm train --data ../shared/data/austen_train.txt --out runs/austen --preset small --steps 2000"})
 public final class TrainCommand implements Callable<Integer> {
@@ -69,13 +70,15 @@ public final class TrainCommand implements Callable<Integer> {
     Path val;
     @Option(names = "--val-fraction", defaultValue = "0.05", description = "Fraction of --data held out for validation, cut at the end (default: ${DEFAULT-VALUE}).")
     double valFraction;
-    @Option(names = "--objective", defaultValue = "mdlm", description = "mdlm (MDLM/MD4 NELBO), sedd (SEDD score entropy, absorbing), llada (LLaDA recipe), bd3 (BD3-LM block diffusion: causal over blocks of --block-size, masked diffusion inside) or ar (next token, causal) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--objective", defaultValue = "mdlm", description = "mdlm (MDLM/MD4 NELBO), sedd (SEDD score entropy, absorbing), llada (LLaDA recipe), bd3 (BD3-LM block diffusion: causal over blocks of --block-size, masked diffusion inside), uniform (D3PM, noise of random tokens) or ar (next token, causal) (default: ${DEFAULT-VALUE}).")
     String objective;
-    @Option(names = "--schedule", defaultValue = "linear", description = "Masking schedule for mdlm, sedd and bd3: linear, cosine, polyK (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--schedule", defaultValue = "linear", description = "Noise schedule for mdlm, sedd, bd3 and uniform: linear, cosine, polyK (default: ${DEFAULT-VALUE}).")
     String schedule;
     @Option(names = "--block-size", defaultValue = "16", description = {"bd3: tokens per block (default: ${DEFAULT-VALUE}); 1 is an autoregressive model,",
             "--seq a masked model over the whole window. --init-from a masked (mdlm) run fine-tunes it to blocks, as BD3-LM did."})
     int blockSize;
+    @Option(names = "--diffusion-steps", defaultValue = "1000", paramLabel = "T", description = "uniform: T of the discrete-time bound it trains on (D3PM: 1000; default: ${DEFAULT-VALUE}).")
+    int diffusionSteps;
     @Option(names = "--tokenizer", defaultValue = "bytes", description = "bytes (256 bytes + specials), gpt2 (r50k BPE), or bpe:N, a byte-level BPE"
             + " of N ids learned from --data before training (GPT-2's method; kept in the model and in RUN_DIR/tokenizer.json) (default: ${DEFAULT-VALUE}).")
     String tokenizer;
@@ -170,7 +173,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (config.causal() != settings.get("objective").equals("ar")) {
             throw new IllegalArgumentException("--objective " + settings.get("objective") + " does not fit the " + (config.causal() ? "causal" : "bidirectional")
-                    + " model of --init-from; a masked-diffusion model does not become causal again, use mdlm, sedd, llada or bd3");
+                    + " model of --init-from; a masked-diffusion model does not become causal again, use mdlm, sedd, llada, bd3 or uniform");
         }
         Transformer model = new Transformer(config, start != null ? start.parameters() : Transformer.initialized(config, options.seed()).parameters());
         Objective obj = objective(settings, tok, config);
@@ -360,6 +363,7 @@ public final class TrainCommand implements Callable<Integer> {
         s.put("objective", objective);
         s.put("schedule", schedule);
         s.put("block_size", objective.equals("bd3") ? (long) blockSize : null);
+        s.put("diffusion_steps", objective.equals("uniform") ? (long) diffusionSteps : null);
         s.put("tokenizer", tokenizer.equals("bytes") ? "byte" : tokenizer);
         s.put("layers", (long) (layers != null ? layers : p.layers));
         s.put("dim", (long) (dim != null ? dim : p.dim));
@@ -393,6 +397,7 @@ public final class TrainCommand implements Callable<Integer> {
         // Fail on bad names now, before minutes of tokenising.
         objectiveKind(objective);
         if (!objective.equals("ar") && !objective.equals("llada")) NoiseSchedule.named(schedule);
+        if (objective.equals("uniform") && diffusionSteps < 1) throw new IllegalArgumentException("--diffusion-steps must be at least 1, got " + diffusionSteps);
         if (objective.equals("bd3") && (blockSize < 1 || blockSize > seq)) {
             throw new IllegalArgumentException("--block-size must be in [1, --seq " + seq + "], got " + blockSize);
         }
@@ -402,8 +407,8 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private static String objectiveKind(String name) {
-        if (!List.of("mdlm", "sedd", "llada", "bd3", "ar").contains(name)) {
-            throw new IllegalArgumentException("unknown --objective '" + name + "'; expected mdlm, sedd, llada, bd3 or ar");
+        if (!List.of("mdlm", "sedd", "llada", "bd3", "uniform", "ar").contains(name)) {
+            throw new IllegalArgumentException("unknown --objective '" + name + "'; expected mdlm, sedd, llada, bd3, uniform or ar");
         }
         return name;
     }
@@ -472,6 +477,8 @@ public final class TrainCommand implements Callable<Integer> {
         return switch (objectiveKind((String) s.get("objective"))) {
             case "mdlm" -> new MaskedDiffusionObjective(NoiseSchedule.named((String) s.get("schedule")), tok.maskId(), 1e-3);
             case "sedd" -> new ScoreEntropyObjective(NoiseSchedule.named((String) s.get("schedule")), tok.maskId(), 1e-3);
+            case "uniform" -> new UniformDiffusionObjective(NoiseSchedule.named((String) s.get("schedule")), tok.vocabSize(), tok.maskId(),
+                    integer(s, "diffusion_steps"));
             case "bd3" -> new BlockDiffusionObjective(NoiseSchedule.named((String) s.get("schedule")), tok.maskId(), 1e-3, config.blockSize());
             case "llada" -> new LladaObjective(tok.maskId(), 1e-3, number(s, "crop_probability"));
             default -> new NextTokenObjective();

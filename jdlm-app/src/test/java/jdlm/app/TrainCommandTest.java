@@ -170,7 +170,7 @@ class TrainCommandTest {
 
         CommandRun wrong = CommandRun.of("train", "--data", TinyRuns.text().toString(), "--out", dir.resolve("w").toString(), "--objective", "sed");
         assertEquals(2, wrong.exit());
-        assertTrue(wrong.err().contains("expected mdlm, sedd, llada, bd3 or ar"), wrong.err());
+        assertTrue(wrong.err().contains("expected mdlm, sedd, llada, bd3, uniform or ar"), wrong.err());
     }
 
     /**
@@ -230,6 +230,42 @@ class TrainCommandTest {
                 "--init-from", tuned.toString(), "--objective", "mdlm", "--seq", "32", "--steps", "1");
         assertEquals(2, back.exit());
         assertTrue(back.err().contains("trains with --objective bd3"), back.err());
+    }
+
+    /**
+     * --objective uniform trains a D3PM model on random-token noise; eval reports its T-step bound
+     * (the T it was trained with), generate and infill run the ancestral sampler, and what only masked
+     * models do (--mask-rates) or what other runtimes would misread (GGUF) is refused.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void uniformDiffusionRunsEndToEnd() throws Exception {
+        Path run = dir.resolve("uniform");
+        train(run, "--steps", "3", "--objective", "uniform", "--diffusion-steps", "50");
+        Map<String, Object> training = (Map<String, Object>) Json.parseObject(Files.readString(run.resolve("config.json")), 1 << 20).get("training");
+        assertEquals("uniform", training.get("objective"));
+        assertEquals(50L, training.get("diffusion_steps"));
+        CommandRun eval = CommandRun.of("eval", "--model", run.toString(), "--data", TinyRuns.text().toString(), "--max-sequences", "2", "--json");
+        assertEquals(0, eval.exit(), eval.err());
+        assertEquals("uniform", eval.json().get("kind"));
+        List<Object> estimates = (List<Object>) eval.json().get("estimates");
+        assertEquals(1, estimates.size());
+        assertTrue(((Map<String, Object>) estimates.get(0)).get("method").toString().startsWith("uniform-diffusion bound (T=50"), estimates.toString());
+
+        CommandRun gen = CommandRun.of("generate", "--model", run.toString(), "--prompt", "the", "--length", "12", "--steps", "6", "--json");
+        assertEquals(0, gen.exit(), gen.err());
+        assertEquals("uniform diffusion (ancestral)", ((Map<String, Object>) gen.json().get("settings")).get("sampler"));
+        assertEquals(12, ((List<Object>) gen.json().get("tokens")).size());
+        CommandRun infill = CommandRun.of("infill", "--model", run.toString(), "--prefix", "the ", "--suffix", " mat", "--length", "5", "--json");
+        assertEquals(0, infill.exit(), infill.err());
+        assertTrue(infill.json().get("text").toString().startsWith("the ") && infill.json().get("text").toString().endsWith(" mat"));
+
+        CommandRun rates = CommandRun.of("eval", "--model", run.toString(), "--data", TinyRuns.text().toString(), "--mask-rates", "2");
+        assertEquals(2, rates.exit());
+        assertTrue(rates.err().contains("uniform-diffusion"), rates.err());
+        CommandRun gguf = CommandRun.of("convert", run.toString(), dir.resolve("u.gguf").toString());
+        assertEquals(2, gguf.exit());
+        assertTrue(gguf.err().contains("uniform-diffusion") && !Files.exists(dir.resolve("u.gguf")), gguf.err());
     }
 
     private static String[] concat(String[] a, String[] b) {

@@ -136,13 +136,6 @@ class TrainCommandTest {
         assertEquals(2, hf.exit());
         assertTrue(hf.err().contains("GGUF"), hf.err());
 
-        // from a causal run: block-causal, logits read from the state before (as the AR model learned)
-        Path fromAr = dir.resolve("ar-bd3");
-        train(fromAr, "--steps", "2", "--objective", "bd3", "--block-size", "4", "--init-from", TinyRuns.causal().toString());
-        Map<String, Object> fromArModel = (Map<String, Object>) Json.parseObject(Files.readString(fromAr.resolve("config.json")), 1 << 20).get("model");
-        assertEquals("block_causal", fromArModel.get("attention"));
-        assertEquals(true, fromArModel.get("shift_logits"));
-        assertTrue(!generated(fromAr, "--length", "10", "--json").isEmpty());
         CommandRun back = CommandRun.of("train", "--data", TinyRuns.text().toString(), "--out", dir.resolve("back").toString(),
                 "--init-from", adapted.toString(), "--objective", "ar", "--seq", "32", "--steps", "1");
         assertEquals(2, back.exit());

@@ -112,24 +112,9 @@ class ArchitectureVariantsTest {
             float[] grads = new float[m.parameters().length];
             m.backward(a, g.clone(), grads);
 
-            double[] p = TestModels.toDouble(m.parameters());
-            double h = 1e-5, errSq = 0, refSq = 0;
-            for (ParameterLayout.View v : m.layout().views().values()) {
-                for (int k = 0; k < 4; k++) {
-                    int i = v.offset() + r.nextInt(v.size());
-                    double keep = p[i];
-                    p[i] = keep + h;
-                    double up = TestModels.project(ref.logits(p, seqs[0]), gs[0]) + TestModels.project(ref.logits(p, seqs[1]), gs[1]);
-                    p[i] = keep - h;
-                    double down = TestModels.project(ref.logits(p, seqs[0]), gs[0]) + TestModels.project(ref.logits(p, seqs[1]), gs[1]);
-                    p[i] = keep;
-                    double fd = (up - down) / (2 * h);
-                    errSq += (grads[i] - fd) * (grads[i] - fd);
-                    refSq += fd * fd;
-                }
-            }
-            assertTrue(refSq > 0);
-            assertTrue(Math.sqrt(errSq / refSq) < 1e-4, "T=" + T + ": relative error " + Math.sqrt(errSq / refSq));
+            double rel = TestModels.finiteDifferenceError(m, grads,
+                    p -> TestModels.project(ref.logits(p, seqs[0]), gs[0]) + TestModels.project(ref.logits(p, seqs[1]), gs[1]), 4, r);
+            assertTrue(rel < 1e-4, "T=" + T + ": relative error " + rel);
         }
     }
 

@@ -95,24 +95,8 @@ class BlockDiffusionLayoutTest {
         m.backward(a, g.clone(), grads);
 
         ReferenceTransformer64 ref = new ReferenceTransformer64(c);
-        double[] p = TestModels.toDouble(m.parameters());
-        double h = 1e-5, errSq = 0, refSq = 0;
-        for (ParameterLayout.View v : m.layout().views().values()) {
-            for (int s = 0; s < 6; s++) {
-                int i = v.offset() + r.nextInt(v.size());
-                double keep = p[i];
-                p[i] = keep + h;
-                double up = TestModels.project(reference(ref, p, x0, xt), g);
-                p[i] = keep - h;
-                double down = TestModels.project(reference(ref, p, x0, xt), g);
-                p[i] = keep;
-                double fd = (up - down) / (2 * h);
-                errSq += (grads[i] - fd) * (grads[i] - fd);
-                refSq += fd * fd;
-            }
-        }
-        double rel = Math.sqrt(errSq / refSq);
-        assertTrue(refSq > 0 && rel < 1e-4, c.shiftLogits() + ": float32 backward vs float64 finite differences: relative error " + rel);
+        double rel = TestModels.finiteDifferenceError(m, grads, p -> TestModels.project(reference(ref, p, x0, xt), g), 6, r);
+        assertTrue(rel < 1e-4, c.shiftLogits() + ": float32 backward vs float64 finite differences: relative error " + rel);
     }
 
     @Test

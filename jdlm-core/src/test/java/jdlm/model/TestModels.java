@@ -31,4 +31,31 @@ public final class TestModels {
         for (int t = 0; t < logits.length; t++) for (int j = 0; j < V; j++) s += logits[t][j] * g[t * V + j];
         return s;
     }
+
+    /**
+     * The engine's gradient against float64 central differences (h = 1e-5) of {@code loss} at
+     * {@code perTensor} random entries of every tensor: the relative error ‖g − fd‖ / ‖fd‖ over them.
+     * {@code loss} reads the parameters it is given (they are perturbed in place and restored).
+     */
+    public static double finiteDifferenceError(Transformer m, float[] grads, java.util.function.ToDoubleFunction<double[]> loss,
+                                               int perTensor, SplittableRandom r) {
+        double[] p = toDouble(m.parameters());
+        double h = 1e-5, errSq = 0, refSq = 0;
+        for (ParameterLayout.View v : m.layout().views().values()) {
+            for (int k = 0; k < perTensor; k++) {
+                int i = v.offset() + r.nextInt(v.size());
+                double keep = p[i];
+                p[i] = keep + h;
+                double up = loss.applyAsDouble(p);
+                p[i] = keep - h;
+                double down = loss.applyAsDouble(p);
+                p[i] = keep;
+                double fd = (up - down) / (2 * h);
+                errSq += (grads[i] - fd) * (grads[i] - fd);
+                refSq += fd * fd;
+            }
+        }
+        if (refSq == 0) throw new AssertionError("every finite difference is 0: the check would prove nothing");
+        return Math.sqrt(errSq / refSq);
+    }
 }

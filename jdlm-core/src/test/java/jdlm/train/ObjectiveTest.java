@@ -10,8 +10,8 @@ import java.util.SplittableRandom;
 import jdlm.model.Activations;
 import jdlm.model.ModelConfig;
 import jdlm.model.ModelConfig.AttentionMode;
-import jdlm.model.ParameterLayout;
 import jdlm.model.ReferenceTransformer64;
+import jdlm.model.TestModels;
 import jdlm.model.Transformer;
 import jdlm.noise.LinearSchedule;
 import jdlm.noise.TimeSampler;
@@ -322,24 +322,7 @@ class ObjectiveTest {
         float[] grads = new float[m.parameters().length];
         engineLoss(m, objective, batch, grads);
 
-        double[] p = toDouble(m.parameters());
-        SplittableRandom r = new SplittableRandom(8);
-        double h = 1e-5, errSq = 0, refSq = 0;
-        for (ParameterLayout.View v : m.layout().views().values()) {
-            for (int s = 0; s < 5; s++) {
-                int i = v.offset() + r.nextInt(v.size());
-                double keep = p[i];
-                p[i] = keep + h;
-                double up = reference.applyAsDouble(p);
-                p[i] = keep - h;
-                double down = reference.applyAsDouble(p);
-                p[i] = keep;
-                double fd = (up - down) / (2 * h);
-                errSq += (grads[i] - fd) * (grads[i] - fd);
-                refSq += fd * fd;
-            }
-        }
-        double rel = Math.sqrt(errSq / refSq);
+        double rel = TestModels.finiteDifferenceError(m, grads, reference, 5, new SplittableRandom(8));
         assertTrue(rel < 1e-4, "gradient vs float64 finite differences: relative error " + rel);
     }
 

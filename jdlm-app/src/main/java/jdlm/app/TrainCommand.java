@@ -74,8 +74,8 @@ public final class TrainCommand implements Callable<Integer> {
     String objective;
     @Option(names = "--schedule", defaultValue = "linear", description = "Noise schedule for mdlm, sedd, bd3 and uniform: linear, cosine, polyK (default: ${DEFAULT-VALUE}).")
     String schedule;
-    @Option(names = "--block-size", defaultValue = "16", description = {"bd3: tokens per block (default: ${DEFAULT-VALUE}); 1 is an autoregressive model,",
-            "--seq a masked model over the whole window. --init-from a masked (mdlm) run fine-tunes it to blocks, as BD3-LM did."})
+    @Option(names = "--block-size", defaultValue = "16", description = "bd3: tokens per block (default: ${DEFAULT-VALUE}); 1 makes an autoregressive model,"
+            + " --seq a masked one over the whole window. --init-from a masked (mdlm) run fine-tunes it to blocks, as BD3-LM did.")
     int blockSize;
     @Option(names = "--diffusion-steps", defaultValue = "1000", paramLabel = "T", description = "uniform: T of the discrete-time bound it trains on (D3PM: 1000; default: ${DEFAULT-VALUE}).")
     int diffusionSteps;
@@ -112,8 +112,8 @@ public final class TrainCommand implements Callable<Integer> {
             "prompts stay clean, answers are padded with EOS to --seq (LLaDA SFT). Usually with --init-from."})
     boolean sft;
     @Option(names = "--init-from", paramLabel = "CHECKPOINT", description = {"Start from these weights (a run directory or checkpoint file) instead of a random model.",
-            "A causal (--objective ar) model trained on with mdlm, sedd or llada is adapted to masked diffusion (Dream): attention becomes"
-            + " bidirectional and position i is predicted from the hidden state at i-1, as the causal model learned."})
+            "A causal (--objective ar) model trained on with another objective is adapted to it (Dream): attention becomes"
+            + " bidirectional (block-causal for bd3) and position i is predicted from the hidden state at i-1, as the causal model learned."})
     Path initFrom;
     @Option(names = "--keep-best", description = "Also keep best.safetensors: the weights at the validation with the lowest loss so far"
             + " (early stopping for runs that overfit small data; weights only, loads with --model). Stays on through --resume.")

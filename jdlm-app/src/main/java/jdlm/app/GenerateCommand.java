@@ -63,47 +63,10 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter viewOut = sampling.json ? err : out;
         DenoisingView view = sampling.showSteps ? new DenoisingView(tok, viewOut, !sampling.json && Terminal.interactive(), sampling.length) : null;
 
-        GenerationResult r;
-        Map<String, Object> settings;
-        if (m.causal()) {
-            String ignored = sampling.diffusionOnlyOptionsGiven();
-            if (!ignored.isEmpty()) {
-                err.println("note: " + m.file() + " is a causal model, sampled autoregressively with its KV cache; " + ignored + " ignored");
-            }
-            // documents are joined by EOS in training, so EOS is the natural start of an empty prompt
-            int[] start = promptIds.length > 0 ? promptIds : new int[] {tok.eosId()};
-            AutoregressiveOptions o;
-            try {
-                o = new AutoregressiveOptions(sampling.length, sampling.tokens(), noEosStop ? -1 : tok.eosId(), sampling.seed);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(e.getMessage().replace("--max-tokens", "--length"), e);
-            }
-            if (view != null) view.start(start);
-            try {
-                r = new AutoregressiveSampler(m.model()).generate(start, o, view != null ? view : StepListener.NONE);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(e.getMessage().replace("--max-tokens", "--length"), e);
-            }
-            settings = new LinkedHashMap<>();
-            settings.put("sampler", "autoregressive");
-            settings.put("length", (long) sampling.length);
-            sampling.putTokenSettings(settings);
-        } else if (m.uniform()) {
-            Canvas canvas = Canvas.completion(new int[][] {promptIds}, sampling.length, tok.maskId());
-            if (view != null) view.start(canvas.row(0));
-            r = sampling.uniform(m, canvas, view != null ? view : StepListener.NONE);
-            settings = sampling.uniformSettings();
-        } else {
-            SamplerOptions o = sampling.diffusion(m.schedule(), m.config().blockSize())
-                    .withEos(noEosStop, false, !noEosStop, false);
-            Canvas canvas = Canvas.completion(new int[][] {promptIds}, sampling.length, tok.maskId());
-            if (view != null) view.start(canvas.row(0));
-            DiffusionSampler sampler = new DiffusionSampler(new TransformerDenoiser(m.model()),
-                    new SpecialTokens(tok.maskId(), tok.eosId(), tok.padId()));
-            r = sampler.generate(canvas, o, view != null ? view : StepListener.NONE);
-            settings = sampling.diffusionSettings(o);
-        }
-        settings.put("eos_stop", !noEosStop);
+        Generated g = generate(m, promptIds, sampling, noEosStop, view != null ? view::start : row -> { },
+                view != null ? view : StepListener.NONE, err::println);
+        GenerationResult r = g.result();
+        Map<String, Object> settings = g.settings();
         int[] answer = r.answers()[0];
         String text = tok.decode(answer);
         if (sampling.json) {
@@ -119,6 +82,56 @@ final class GenerateCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** What one generation gave, and the settings it ran with (for --json and the server). */
+    record Generated(GenerationResult result, Map<String, Object> settings) {}
+
+    /**
+     * Continues {@code promptIds} as the model's kind asks: a causal model autoregressively over its
+     * KV cache, a uniform-diffusion model ancestrally, any other with the denoising sampler (a
+     * block model in its blocks). {@code start} sees the first canvas (or the prompt, for a causal
+     * model), {@code listener} every step; {@code notes} hears about options that do not apply.
+     */
+    static Generated generate(LoadedModel m, int[] promptIds, SamplingOptions sampling, boolean noEosStop,
+                              java.util.function.Consumer<int[]> start, StepListener listener, java.util.function.Consumer<String> notes) {
+        Tokenizer tok = m.tokenizer();
+        GenerationResult r;
+        Map<String, Object> settings;
+        if (m.causal()) {
+            String ignored = sampling.diffusionOnlyOptionsGiven();
+            if (!ignored.isEmpty()) {
+                notes.accept("note: " + m.file() + " is a causal model, sampled autoregressively with its KV cache; " + ignored + " ignored");
+            }
+            // documents are joined by EOS in training, so EOS is the natural start of an empty prompt
+            int[] first = promptIds.length > 0 ? promptIds : new int[] {tok.eosId()};
+            try {
+                AutoregressiveOptions o = new AutoregressiveOptions(sampling.length, sampling.tokens(), noEosStop ? -1 : tok.eosId(), sampling.seed);
+                start.accept(first);
+                r = new AutoregressiveSampler(m.model()).generate(first, o, listener);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(e.getMessage().replace("--max-tokens", "--length"), e);
+            }
+            settings = new LinkedHashMap<>();
+            settings.put("sampler", "autoregressive");
+            settings.put("length", (long) sampling.length);
+            sampling.putTokenSettings(settings);
+        } else if (m.uniform()) {
+            Canvas canvas = Canvas.completion(new int[][] {promptIds}, sampling.length, tok.maskId());
+            start.accept(canvas.row(0));
+            r = sampling.uniform(m, canvas, listener);
+            settings = sampling.uniformSettings();
+        } else {
+            SamplerOptions o = sampling.diffusion(m.schedule(), m.config().blockSize())
+                    .withEos(noEosStop, false, !noEosStop, false);
+            Canvas canvas = Canvas.completion(new int[][] {promptIds}, sampling.length, tok.maskId());
+            start.accept(canvas.row(0));
+            r = new DiffusionSampler(new TransformerDenoiser(m.model()), new SpecialTokens(tok.maskId(), tok.eosId(), tok.padId()))
+                    .generate(canvas, o, listener);
+            settings = sampling.diffusionSettings(o);
+        }
+        settings.put("eos_stop", !noEosStop);
+        return new Generated(r, settings);
     }
 
     /** The fields --json output of generate and infill share: tokens, steps, passes, timing, model. */

@@ -104,4 +104,41 @@ class ChatCommandTest {
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--system applies only with --chat"), r.err());
     }
+
+    /** The server's chat endpoint applies the same template: its answer is generate --chat's, whole and streamed. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void chatCompletionsOverHttpAnswerAsGenerateChatDoes() throws Exception {
+        Path model = chatModel();
+        String want = (String) CommandRun.of("generate", "--model", model.toString(), "--chat", "--prompt", "hi", "--length", "8",
+                "--steps", "8", "--temperature", "0", "--json").json().get("text");
+        ApiServer server = new ApiServer(LoadedModel.open(model, false, s -> { }), new java.net.InetSocketAddress("127.0.0.1", 0), 64);
+        server.start();
+        try {
+            java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+            String ask = "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"max_tokens\": 8, \"steps\": 8, \"temperature\": 0";
+            java.net.http.HttpResponse<String> r = client.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + server.port() + "/v1/chat/completions"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(ask + "}")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            Map<String, Object> choice = (Map<String, Object>) ((List<Object>) jdlm.format.Json.parseObject(r.body(), 1 << 20).get("choices")).get(0);
+            Map<String, Object> message = (Map<String, Object>) choice.get("message");
+            assertEquals("assistant", message.get("role"));
+            assertEquals(want, message.get("content"));
+
+            java.net.http.HttpResponse<String> s = client.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + server.port() + "/v1/chat/completions"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(ask + ", \"stream\": true}")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            StringBuilder joined = new StringBuilder();
+            for (String part : s.body().split("\n\n")) {
+                if (part.equals("data: [DONE]")) continue;
+                Map<String, Object> c = (Map<String, Object>) ((List<Object>) jdlm.format.Json.parseObject(part.substring(6), 1 << 20).get("choices")).get(0);
+                Object content = ((Map<String, Object>) c.get("delta")).get("content");
+                if (content != null) joined.append(content);
+            }
+            assertEquals(want, joined.toString(), "the deltas add up to the answer");
+        } finally {
+            server.stop();
+        }
+    }
 }

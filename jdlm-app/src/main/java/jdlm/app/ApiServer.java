@@ -56,7 +56,10 @@ final class ApiServer {
 
     ApiServer(LoadedModel model, InetSocketAddress address, int maxTokens) throws IOException {
         this.model = model;
-        this.modelId = model.file().getFileName().toString();
+        // a run or model directory names the model better than its checkpoint file does
+        java.nio.file.Path f = model.file();
+        this.modelId = f.getFileName().toString().equals(TrainCommand.CHECKPOINT) && f.getParent() != null
+                ? f.getParent().getFileName().toString() : f.getFileName().toString();
         this.maxTokens = maxTokens;
         this.http = HttpServer.create(address, 0);
         http.createContext("/", this::page);

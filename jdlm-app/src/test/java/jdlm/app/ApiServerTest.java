@@ -138,4 +138,16 @@ class ApiServerTest {
         assertNull(Json.parseObject(post("/v1/completions", "{\"prompt\": \"ok\", \"max_tokens\": 2}").body(), 1 << 20).get("error"),
                 "the server still answers after bad requests");
     }
+
+    @Test
+    void requestsArrivingTogetherAreAnsweredInTurn() throws Exception {
+        serve(TinyRuns.masked());
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            all.add(client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"x\", \"max_tokens\": 8, \"seed\": " + i + "}")).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        for (var f : all) assertEquals(200, f.get().statusCode(), f.get().body());
+    }
 }

@@ -36,6 +36,8 @@ import jdlm.tokenizer.Tokenizer;
 final class ApiServer {
     /** Requests larger than this are refused (a prompt is text, not a data set). */
     static final int MAX_BODY_BYTES = 1 << 20;
+    /** Most denoising steps a request may ask for (a uniform-diffusion model runs every one of them). */
+    static final int MAX_STEPS = 10_000;
 
     private final LoadedModel model;
     private final String modelId;
@@ -159,7 +161,7 @@ final class ApiServer {
         SamplingOptions s = new SamplingOptions();
         int room = model.config().contextLength() - promptIds.length; // the default fits what the context leaves
         s.length = integer(body, "max_tokens", Math.max(1, Math.min(Math.min(64, maxTokens), room)), 1, maxTokens);
-        s.steps = body.containsKey("steps") ? integer(body, "steps", 0, 1, Integer.MAX_VALUE) : null;
+        s.steps = body.containsKey("steps") ? integer(body, "steps", 0, 1, MAX_STEPS) : null;
         s.block = body.containsKey("block") ? integer(body, "block", 0, 1, Integer.MAX_VALUE) : null;
         s.policy = body.containsKey("policy") ? string(body, "policy", true) : null;
         s.temperature = body.containsKey("temperature") ? number(body, "temperature", 0, 100) : null;

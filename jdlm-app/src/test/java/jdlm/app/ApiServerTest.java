@@ -120,6 +120,7 @@ class ApiServerTest {
                 new Case("/v1/completions", "{\"max_tokens\": 4}", 400, "'prompt' must be a string"),
                 new Case("/v1/completions", "{\"prompt\": \"a\", \"max_tokens\": 65}", 400, "[1, 64]"),
                 new Case("/v1/completions", "{\"prompt\": \"a\", \"temperature\": -1}", 400, "'temperature'"),
+                new Case("/v1/completions", "{\"prompt\": \"a\", \"steps\": 10001}", 400, "'steps'"),
                 new Case("/v1/completions", "{\"prompt\": \"a\", \"stream\": \"yes\"}", 400, "'stream'"),
                 new Case("/v1/completions", "{\"prompt\": \"" + "a ".repeat(40) + "\", \"max_tokens\": 60}", 400, "context length"),
                 new Case("/v1/completions", "{\"prompt\": \"a\", \"max_tokens\": 8, \"steps\": 3, \"block\": 4}", 400, "not divisible"),

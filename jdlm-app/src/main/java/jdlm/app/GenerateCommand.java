@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
  * with the chosen policy; a causal model samples token by token over its KV cache.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Continue a prompt with a trained model: masked diffusion (denoising) or, for a causal model, autoregressive.",
+        description = {"Continue a prompt with a trained model: diffusion (masked, block or uniform: denoising) or, for a causal model, autoregressive.",
                 "Example: ./jdlm generate --model runs/austen --prompt \"It is a truth\" --length 64 --steps 32 --show-steps"})
 final class GenerateCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;

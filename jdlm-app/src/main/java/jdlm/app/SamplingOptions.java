@@ -5,20 +5,20 @@ import java.util.Locale;
 import java.util.Map;
 
 import jdlm.noise.NoiseSchedule;
-import jdlm.sample.StepListener;
-import jdlm.sample.GenerationResult;
-import jdlm.sample.Canvas;
-import jdlm.sample.TransformerDenoiser;
-import jdlm.sample.UniformSampler;
 import jdlm.sample.AncestralPolicy;
+import jdlm.sample.Canvas;
 import jdlm.sample.ConfidencePolicy;
 import jdlm.sample.EntropyPolicy;
 import jdlm.sample.FactorPolicy;
+import jdlm.sample.GenerationResult;
 import jdlm.sample.MarginPolicy;
 import jdlm.sample.RandomPolicy;
 import jdlm.sample.SamplerOptions;
+import jdlm.sample.StepListener;
 import jdlm.sample.ThresholdPolicy;
 import jdlm.sample.TokenChooser;
+import jdlm.sample.TransformerDenoiser;
+import jdlm.sample.UniformSampler;
 import jdlm.sample.UnmaskingPolicy;
 import picocli.CommandLine.Option;
 

@@ -10,7 +10,8 @@ package jdlm.sample;
  * may be short too. The K steps are shared as the transfer counts share tokens: ⌊K/blocks⌋ each,
  * one more for the first K mod blocks blocks.
  *
- * @param offset positions of the first block that lie before the region (0 for LLaDA blocks)
+ * @param offset positions of the first block that lie before the region; given as −1, LLaDA blocks
+ *               (whole blocks, K divisible by their number), stored as 0
  */
 public record TransferSchedule(int steps, int length, int blockLength, int offset) {
 

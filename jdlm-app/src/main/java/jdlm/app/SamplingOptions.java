@@ -107,15 +107,10 @@ final class SamplingOptions {
         return steps != null ? steps : length;
     }
 
-    /** The temperature of a uniform-diffusion run (the suggestion's when not given). */
-    double uniformTemperature() {
-        return temperature();
-    }
-
     /** Runs a uniform-diffusion model's ancestral sampler over the canvas's MASK positions. */
     GenerationResult uniform(LoadedModel m, Canvas canvas, StepListener listener) {
         return new UniformSampler(new TransformerDenoiser(m.model()), m.tokenizer().maskId(), m.schedule())
-                .generate(canvas, uniformSteps(), uniformTemperature(), seed, listener);
+                .generate(canvas, uniformSteps(), temperature(), seed, listener);
     }
 
     /** The settings a uniform-diffusion run used, for --json. */
@@ -124,7 +119,7 @@ final class SamplingOptions {
         m.put("sampler", "uniform diffusion (ancestral)");
         m.put("length", (long) length);
         m.put("steps", (long) uniformSteps());
-        m.put("temperature", uniformTemperature());
+        m.put("temperature", temperature());
         m.put("seed", seed);
         return m;
     }

@@ -25,8 +25,6 @@ public final class UniformProcess {
         this.states = vocab - 1;
     }
 
-    public int states() { return states; }
-
     public int maskId() { return maskId; }
 
     /** A state drawn uniformly: any token id but MASK. */

@@ -35,6 +35,7 @@ public final class UniformSampler {
         int[][] answers = new int[batch][], canvases = new int[batch][];
         int[] stepCounts = new int[batch];
         double[] probs = new double[vocab], next = new double[vocab];
+        float[] scaled = new float[vocab];
         for (int seq = 0; seq < batch; seq++) {
             final int s = seq;
             SplittableRandom rng = root.split();
@@ -51,7 +52,7 @@ public final class UniformSampler {
                 int[] changed = new int[free.length], tokens = new int[free.length];
                 int n = 0;
                 for (int i : free) {
-                    predicted(logits, i * vocab, temperature, probs);
+                    predicted(logits, i * vocab, temperature, scaled, probs);
                     process.reverse(probs, canvas.token(s, i), alphaS, alphaT, next);
                     int y = k == 1 && temperature == 0 ? argmax(next) : draw(next, rng);
                     if (y != canvas.token(s, i)) {
@@ -71,7 +72,7 @@ public final class UniformSampler {
     }
 
     /** x̂₀ at temperature τ: softmax(logits/τ), or one-hot on the argmax when τ = 0 (MASK excluded). */
-    private void predicted(float[] logits, int off, double temperature, double[] probs) {
+    private void predicted(float[] logits, int off, double temperature, float[] scaled, double[] probs) {
         int vocab = model.vocabSize();
         if (temperature == 0) {
             java.util.Arrays.fill(probs, 0);
@@ -80,7 +81,6 @@ public final class UniformSampler {
             probs[best] = 1;
             return;
         }
-        float[] scaled = new float[vocab];
         for (int y = 0; y < vocab; y++) scaled[y] = (float) (logits[off + y] / temperature);
         process.predicted(scaled, 0, probs);
     }

@@ -32,8 +32,6 @@ public final class BlockDiffusionObjective implements Objective {
         this.blockSize = blockSize;
     }
 
-    public int blockSize() { return blockSize; }
-
     /** Blocks in a sequence of {@code seqLen} tokens (the last may be shorter). */
     public int blocks(int seqLen) { return (seqLen + blockSize - 1) / blockSize; }
 

@@ -26,8 +26,6 @@ public final class UniformDiffusionObjective implements Objective {
         this.steps = steps;
     }
 
-    public UniformProcess process() { return process; }
-
     @Override
     public TrainingBatch prepare(int[] x0, int[] promptLengths, int batch, int seqLen, SplittableRandom rng) {
         int[] step = new int[batch];

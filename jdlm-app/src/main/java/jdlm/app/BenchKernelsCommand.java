@@ -82,6 +82,9 @@ public final class BenchKernelsCommand implements Callable<Integer> {
     private static final int[][] WEIGHT_MATVECS = {{32768, 4096}, {8192, 12288}};
     /** Stored-weight product y[M,N] = x[M,K]·Wᵀ at N = K = this, M from --rows-of-x. */
     private static final int WEIGHT_GEMM = 4096;
+    /** The in-cache matrix-vector product: rows of this many columns, about this many bytes per thread. */
+    private static final int IN_CACHE_COLS = 4096;
+    private static final long IN_CACHE_BYTES_PER_THREAD = 768 << 10;
     private static volatile double sink;
 
     private double warmSeconds, repSeconds;
@@ -248,6 +251,20 @@ public final class BenchKernelsCommand implements Callable<Integer> {
                                         / time(() -> WeightMatmul.multiply(pool, mv, xv, 0, 1, yv, 0, false)) / 1e9);
                             }
                         }
+                        // The same product on a matrix that stays in the threads' L2 caches: the kernel's own
+                        // speed, with no memory traffic. Below 0.8 of the bandwidth, no prefetching can bring
+                        // the out-of-cache product to 0.8 of it: the kernel is bound by the core.
+                        for (int i = 0; i < threads.length; i++) {
+                            int t = threads[i];
+                            ThreadPool pool = pools[i];
+                            long rowBytes = type.bytesFor(IN_CACHE_COLS);
+                            int rows = (int) Math.max(16, IN_CACHE_BYTES_PER_THREAD * t / rowBytes);
+                            WeightTensor hot = replicatedWeights(type, rows, IN_CACHE_COLS, typeArena);
+                            float[] xv = random(IN_CACHE_COLS, 8), yv = new float[rows];
+                            progress(key + " matvec in cache " + rows + "x" + IN_CACHE_COLS + ", " + t + " thread(s)");
+                            out.put(key + "_matvec_in_cache_t" + t + "_gbps", hot.data().byteSize()
+                                    / time(() -> WeightMatmul.multiply(pool, hot, xv, 0, 1, yv, 0, false)) / 1e9);
+                        }
                         for (int i = 0; i < threads.length; i++) {
                             int t = threads[i];
                             ThreadPool pool = pools[i];
@@ -301,6 +318,8 @@ public final class BenchKernelsCommand implements Callable<Integer> {
                     String wk = "weights_" + type.name().toLowerCase(Locale.ROOT) + "_matvec_" + shape[0] + "x" + shape[1] + "_t" + t;
                     if (out.get(wk + "_gbps") instanceof Double d) out.put(wk + "_vs_bandwidth", d / bw[i]);
                 }
+                String ck = "weights_" + type.name().toLowerCase(Locale.ROOT) + "_matvec_in_cache_t" + t;
+                if (out.get(ck + "_gbps") instanceof Double d) out.put(ck + "_vs_bandwidth", d / bw[i]);
             }
         }
         int shared = ThreadPool.shared().threads();
@@ -374,11 +393,12 @@ public final class BenchKernelsCommand implements Callable<Integer> {
                 WEIGHT_GEMM, WEIGHT_GEMM);
         StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-8s %3s", "type", "thr"));
         for (int[] shape : WEIGHT_MATVECS) head.append(String.format(Locale.ROOT, " %11s %6s", shape[0] + "x" + shape[1], "vs bw"));
+        head.append(String.format(Locale.ROOT, " %11s %6s", "in cache", "vs bw"));
         for (int m : rowsOfX) head.append(String.format(Locale.ROOT, " %12s %12s", "n=" + m + " GF/s", "vs f32 Gemm"));
         System.out.println(head);
         for (int t : threads) {
             StringBuilder gemm = new StringBuilder(String.format(Locale.ROOT, "%-8s %3d", "(Gemm)", t));
-            for (int[] shape : WEIGHT_MATVECS) gemm.append(String.format(Locale.ROOT, " %11s %6s", "", ""));
+            for (int i = 0; i <= WEIGHT_MATVECS.length; i++) gemm.append(String.format(Locale.ROOT, " %11s %6s", "", ""));
             for (int m : rowsOfX) gemm.append(String.format(Locale.ROOT, " %12s %12s", fmt(r.get("weights_n" + m + "_gemm_f32_t" + t + "_gflops"), "%.1f"), "1.00x"));
             System.out.println(gemm);
             for (QuantType type : WEIGHT_TYPES) {
@@ -388,6 +408,8 @@ public final class BenchKernelsCommand implements Callable<Integer> {
                     String mk = key + "_matvec_" + shape[0] + "x" + shape[1] + "_t" + t;
                     line.append(String.format(Locale.ROOT, " %11s %6s", fmt(r.get(mk + "_gbps"), "%.1f"), fmt(r.get(mk + "_vs_bandwidth"), "%.2fx")));
                 }
+                String ck = key + "_matvec_in_cache_t" + t;
+                line.append(String.format(Locale.ROOT, " %11s %6s", fmt(r.get(ck + "_gbps"), "%.1f"), fmt(r.get(ck + "_vs_bandwidth"), "%.2fx")));
                 for (int m : rowsOfX) {
                     line.append(String.format(Locale.ROOT, " %12s %12s", fmt(r.get(key + "_n" + m + "_t" + t + "_gflops"), "%.1f"),
                             fmt(r.get(key + "_n" + m + "_t" + t + "_vs_gemm_f32"), "%.2fx")));
@@ -395,7 +417,9 @@ public final class BenchKernelsCommand implements Callable<Integer> {
                 System.out.println(line);
             }
         }
-        System.out.println("(weights: 64 random rows quantised, repeated to fill the matrix; off-heap like a mapped file)");
+        System.out.println("(weights: 64 random rows quantised, repeated to fill the matrix; off-heap like a mapped file;");
+        System.out.printf(Locale.ROOT, " in cache: about %d KiB of rows of %d columns per thread, which stay in L2 — the kernel's own speed)%n",
+                IN_CACHE_BYTES_PER_THREAD >> 10, IN_CACHE_COLS);
     }
 
     /**

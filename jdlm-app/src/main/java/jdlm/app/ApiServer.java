@@ -15,13 +15,14 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import jdlm.LoadedModel;
 import jdlm.format.Json;
 import jdlm.format.JsonException;
 import jdlm.sample.StepEvent;
 import jdlm.sample.StepListener;
-import jdlm.tokenizer.BpeTokenizer;
 import jdlm.tokenizer.ChatMessage;
 import jdlm.tokenizer.Tokenizer;
+import jdlm.train.Checkpoint;
 
 /**
  * The HTTP side of {@code jdlm serve}: OpenAI's completion and chat-completion endpoints (with
@@ -60,7 +61,7 @@ final class ApiServer {
         this.model = model;
         // a run or model directory names the model better than its checkpoint file does
         java.nio.file.Path f = model.file();
-        this.modelId = f.getFileName().toString().equals(TrainCommand.CHECKPOINT) && f.getParent() != null
+        this.modelId = f.getFileName().toString().equals(Checkpoint.FILE_NAME) && f.getParent() != null
                 ? f.getParent().getFileName().toString() : f.getFileName().toString();
         this.maxTokens = maxTokens;
         this.http = HttpServer.create(address, 0);
@@ -180,7 +181,7 @@ final class ApiServer {
     }
 
     private int[] chatPrompt(Map<String, Object> body) {
-        if (model.chat() == null || !(model.tokenizer() instanceof BpeTokenizer bpe)) {
+        if (model.chat() == null) {
             throw new RequestException(400, modelId + " has no chat template (only imported LLaDA/Dream instruct models do); use /v1/completions");
         }
         if (!(body.get("messages") instanceof List<?> list) || list.isEmpty()) {
@@ -193,7 +194,7 @@ final class ApiServer {
             }
             messages.add(new ChatMessage(role, content));
         }
-        return model.chat().encode(bpe, messages, true);
+        return model.encodeChat(messages);
     }
 
     /** /v1/completions and /v1/chat/completions, whole or streamed. */

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import jdlm.LoadedModel;
 import jdlm.eval.GenerativePerplexity;
 import jdlm.format.Json;
 import jdlm.model.ModelConfig;
@@ -94,8 +95,8 @@ final class BenchGenerateCommand implements Callable<Integer> {
             tok = new ByteTokenizer();
             what = String.format(Locale.ROOT, "random-weight pair, %,d parameters (%d layers, d=%d)", t.parameters().length, c.layers(), c.dim());
         } else {
-            LoadedModel m = LoadedModel.open(masked, false, spec.commandLine().getErr()::println);
-            LoadedModel a = LoadedModel.open(ar != null ? ar : LoadedModel.bundledDefault().resolveSibling("default-ar"), false, spec.commandLine().getErr()::println);
+            LoadedModel m = LoadedModel.open(masked != null ? masked : ModelOptions.bundledDefault(), false, spec.commandLine().getErr()::println);
+            LoadedModel a = LoadedModel.open(ar != null ? ar : ModelOptions.bundledDefault().resolveSibling("default-ar"), false, spec.commandLine().getErr()::println);
             if (m.causal() || !a.causal()) throw new IllegalArgumentException("--masked must be a masked-diffusion model and --ar a causal one");
             if (m.uniform()) throw new IllegalArgumentException("--masked " + m.file() + " is a uniform-diffusion model; bench generate compares masked and block diffusion with the AR twin");
             if (!m.tokenizer().spec().equals(a.tokenizer().spec())) throw new IllegalArgumentException("--masked and --ar use different tokenizers");

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
+import jdlm.LoadedModel;
 import jdlm.format.Json;
 import jdlm.format.gguf.GgufFile;
 import jdlm.format.safetensors.DType;
@@ -73,7 +74,7 @@ final class ConvertCommand implements Callable<Integer> {
         }
         switch (fmt) {
             case "jdlm" -> {
-                Path target = out.toString().endsWith(".safetensors") ? out : out.resolve(TrainCommand.CHECKPOINT);
+                Path target = out.toString().endsWith(".safetensors") ? out : out.resolve(Checkpoint.FILE_NAME);
                 createParent(target);
                 DType dtype = dtype(storage);
                 new Checkpoint(c.config(), weights, c.tokenizer(), c.training(), null, null, null).save(target, dtype);

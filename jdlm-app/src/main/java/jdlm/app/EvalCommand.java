@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
+import jdlm.LoadedModel;
 import jdlm.eval.Estimate;
 import jdlm.eval.LikelihoodEvaluator;
 import jdlm.format.Json;

@@ -8,17 +8,11 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 
+import jdlm.LoadedModel;
 import jdlm.format.Json;
-import jdlm.sample.AutoregressiveOptions;
-import jdlm.sample.AutoregressiveSampler;
-import jdlm.sample.Canvas;
-import jdlm.sample.DiffusionSampler;
 import jdlm.sample.GenerationResult;
 import jdlm.sample.SamplerOptions;
-import jdlm.sample.SpecialTokens;
 import jdlm.sample.StepListener;
-import jdlm.sample.TransformerDenoiser;
-import jdlm.tokenizer.BpeTokenizer;
 import jdlm.tokenizer.ChatMessage;
 import jdlm.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
@@ -95,40 +89,31 @@ final class GenerateCommand implements Callable<Integer> {
      */
     static Generated generate(LoadedModel m, int[] promptIds, SamplingOptions sampling, boolean noEosStop,
                               java.util.function.Consumer<int[]> start, StepListener listener, java.util.function.Consumer<String> notes) {
-        Tokenizer tok = m.tokenizer();
-        GenerationResult r;
+        SamplerOptions o;
         Map<String, Object> settings;
         if (m.causal()) {
             String ignored = sampling.diffusionOnlyOptionsGiven();
             if (!ignored.isEmpty()) {
                 notes.accept("note: " + m.file() + " is a causal model, sampled autoregressively with its KV cache; " + ignored + " ignored");
             }
-            // documents are joined by EOS in training, so EOS is the natural start of an empty prompt
-            int[] first = promptIds.length > 0 ? promptIds : new int[] {tok.eosId()};
-            try {
-                AutoregressiveOptions o = new AutoregressiveOptions(sampling.length, sampling.tokens(), noEosStop ? -1 : tok.eosId(), sampling.seed);
-                start.accept(first);
-                r = new AutoregressiveSampler(m.model()).generate(first, o, listener);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(e.getMessage().replace("--max-tokens", "--length"), e);
-            }
+            o = SamplerOptions.of(1, 0).withTokens(sampling.tokens()).withSeed(sampling.seed);
             settings = new LinkedHashMap<>();
             settings.put("sampler", "autoregressive");
             settings.put("length", (long) sampling.length);
             sampling.putTokenSettings(settings);
         } else if (m.uniform()) {
-            Canvas canvas = Canvas.completion(new int[][] {promptIds}, sampling.length, tok.maskId());
-            start.accept(canvas.row(0));
-            r = sampling.uniform(m, canvas, listener);
+            o = SamplerOptions.of(sampling.uniformSteps(), 0).withTokens(sampling.tokens()).withSeed(sampling.seed);
             settings = sampling.uniformSettings();
         } else {
-            SamplerOptions o = sampling.diffusion(m.schedule(), m.config().blockSize())
-                    .withEos(noEosStop, false, !noEosStop, false);
-            Canvas canvas = Canvas.completion(new int[][] {promptIds}, sampling.length, tok.maskId());
-            start.accept(canvas.row(0));
-            r = new DiffusionSampler(new TransformerDenoiser(m.model()), new SpecialTokens(tok.maskId(), tok.eosId(), tok.padId()))
-                    .generate(canvas, o, listener);
+            o = sampling.diffusion(m.schedule(), m.config().blockSize()).withEos(noEosStop, false, !noEosStop, false);
             settings = sampling.diffusionSettings(o);
+        }
+        if (m.causal() || m.uniform()) o = o.withEos(false, false, !noEosStop, false);
+        GenerationResult r;
+        try {
+            r = m.generate(promptIds, sampling.length, o, start, listener);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().replace("--max-tokens", "--length"), e);
         }
         settings.put("eos_stop", !noEosStop);
         return new Generated(r, settings);
@@ -149,13 +134,13 @@ final class GenerateCommand implements Callable<Integer> {
 
     /** The prompt as the first user turn of a chat, followed by the assistant's generation prompt. */
     private int[] chatPrompt(LoadedModel m) {
-        if (m.chat() == null || !(m.tokenizer() instanceof BpeTokenizer bpe)) {
+        if (m.chat() == null) {
             throw new IllegalArgumentException("--chat needs a model with a chat template (an imported LLaDA/Dream instruct model,"
                     + " GGUF or Hugging Face); " + m.file() + " has none");
         }
         List<ChatMessage> messages = new ArrayList<>();
         if (system != null) messages.add(ChatMessage.system(system));
         messages.add(ChatMessage.user(prompt));
-        return m.chat().encode(bpe, messages, true);
+        return m.encodeChat(messages);
     }
 }

@@ -1,24 +1,20 @@
 package jdlm.app;
 
 import java.io.PrintWriter;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import jdlm.LoadedModel;
 import jdlm.format.Json;
-import jdlm.sample.Canvas;
-import jdlm.sample.DiffusionSampler;
 import jdlm.sample.GenerationResult;
 import jdlm.sample.SamplerOptions;
-import jdlm.sample.SpecialTokens;
 import jdlm.sample.StepListener;
-import jdlm.sample.TransformerDenoiser;
 import jdlm.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
@@ -42,45 +38,22 @@ final class InfillCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         LoadedModel m = modelOptions.open(err::println);
-        if (m.causal()) {
-            throw new IllegalArgumentException("--model " + m.file() + " is a causal (autoregressive) model; infilling needs a"
-                    + " masked-diffusion model, which sees the suffix too");
-        }
-        if (m.config().blockCausal()) {
-            throw new IllegalArgumentException("--model " + m.file() + " is a block-diffusion model: a block sees only the text before it,"
-                    + " never a suffix; infilling needs a masked-diffusion model (mdlm, sedd, llada)");
-        }
         sampling.suggest(SuggestedSampling.of(m), false, err::println);
         Tokenizer tok = m.tokenizer();
         int[] pre = m.encodePrompt(prefix), suf = tok.encode(suffix);
         int n = sampling.length;
-        if (n < 1) throw new IllegalArgumentException("--length must be at least 1, got " + n);
-        int context = m.config().contextLength();
-        if ((long) pre.length + n + suf.length > context) {
-            throw new IllegalArgumentException("--prefix (" + pre.length + " tokens) + --length " + n + " + --suffix (" + suf.length
-                    + " tokens) needs " + ((long) pre.length + n + suf.length) + " positions, more than the model's context length " + context);
-        }
-        int[] row = new int[pre.length + n + suf.length];
-        System.arraycopy(pre, 0, row, 0, pre.length);
-        Arrays.fill(row, pre.length, pre.length + n, tok.maskId());
-        System.arraycopy(suf, 0, row, pre.length + n, suf.length);
-
-        Canvas canvas = Canvas.infill(new int[][] {row}, tok.maskId());
         boolean terminal = Terminal.interactive();
         DenoisingView view = sampling.showSteps ? new DenoisingView(tok, sampling.json ? err : out, !sampling.json && terminal, n) : null;
-        if (view != null) view.start(canvas.row(0));
-        GenerationResult r;
+        SamplerOptions o;
         Map<String, Object> settings;
         if (m.uniform()) {
-            r = sampling.uniform(m, canvas, view != null ? view : StepListener.NONE);
+            o = SamplerOptions.of(sampling.uniformSteps(), 0).withTokens(sampling.tokens()).withSeed(sampling.seed);
             settings = sampling.uniformSettings();
         } else {
-            // The middle sits between given text: an EOS there would end nothing, so it is never chosen.
-            SamplerOptions o = sampling.diffusion(m.schedule(), 0).withEos(true, false, false, false);
-            r = new DiffusionSampler(new TransformerDenoiser(m.model()), new SpecialTokens(tok.maskId(), tok.eosId(), tok.padId()))
-                    .generate(canvas, o, view != null ? view : StepListener.NONE);
+            o = sampling.diffusion(m.schedule(), 0);
             settings = sampling.diffusionSettings(o);
         }
+        GenerationResult r = m.infill(pre, n, suf, o, view != null ? view::start : row -> { }, view != null ? view : StepListener.NONE);
         int[] middle = r.answers()[0];
         // Read all three parts back from the final canvas, so what is shown is what the sampler kept.
         int[] done = r.canvases()[0];

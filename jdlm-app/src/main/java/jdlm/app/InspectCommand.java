@@ -25,6 +25,7 @@ import jdlm.format.gguf.GgufMetadata;
 import jdlm.format.gguf.GgufTensorInfo;
 import jdlm.format.gguf.GgufValueType;
 import jdlm.format.safetensors.SafetensorsFile;
+import jdlm.train.Checkpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -85,7 +86,7 @@ final class InspectCommand implements Callable<Integer> {
 
     private static Summary directory(Path dir) throws IOException {
         Map<String, Object> config = Files.isRegularFile(dir.resolve("config.json")) ? readJson(dir.resolve("config.json")) : null;
-        Path checkpoint = dir.resolve(TrainCommand.CHECKPOINT);
+        Path checkpoint = dir.resolve(Checkpoint.FILE_NAME);
         if (Files.isRegularFile(checkpoint)) return safetensors("jdlm run", List.of(checkpoint), config);
         Path index = dir.resolve("model.safetensors.index.json");
         if (Files.isRegularFile(index)) {
@@ -105,7 +106,7 @@ final class InspectCommand implements Callable<Integer> {
             files = list.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
         }
         if (files.isEmpty()) {
-            throw new IllegalArgumentException(dir + " is a directory without " + TrainCommand.CHECKPOINT + " (a jdlm run), model.safetensors.index.json"
+            throw new IllegalArgumentException(dir + " is a directory without " + Checkpoint.FILE_NAME + " (a jdlm run), model.safetensors.index.json"
                     + " or *.safetensors (a Hugging Face model); give one of those or a .gguf / .safetensors file");
         }
         return safetensors(files.size() == 1 ? "safetensors" : "safetensors (" + files.size() + " files)", files, config);

@@ -6,19 +6,14 @@ import java.util.Map;
 
 import jdlm.noise.NoiseSchedule;
 import jdlm.sample.AncestralPolicy;
-import jdlm.sample.Canvas;
 import jdlm.sample.ConfidencePolicy;
 import jdlm.sample.EntropyPolicy;
 import jdlm.sample.FactorPolicy;
-import jdlm.sample.GenerationResult;
 import jdlm.sample.MarginPolicy;
 import jdlm.sample.RandomPolicy;
 import jdlm.sample.SamplerOptions;
-import jdlm.sample.StepListener;
 import jdlm.sample.ThresholdPolicy;
 import jdlm.sample.TokenChooser;
-import jdlm.sample.TransformerDenoiser;
-import jdlm.sample.UniformSampler;
 import jdlm.sample.UnmaskingPolicy;
 import picocli.CommandLine.Option;
 
@@ -105,12 +100,6 @@ final class SamplingOptions {
     int uniformSteps() {
         if (length < 1) throw new IllegalArgumentException("--length must be at least 1, got " + length);
         return steps != null ? steps : length;
-    }
-
-    /** Runs a uniform-diffusion model's ancestral sampler over the canvas's MASK positions. */
-    GenerationResult uniform(LoadedModel m, Canvas canvas, StepListener listener) {
-        return new UniformSampler(new TransformerDenoiser(m.model()), m.tokenizer().maskId(), m.schedule())
-                .generate(canvas, uniformSteps(), temperature(), seed, listener);
     }
 
     /** The settings a uniform-diffusion run used, for --json. */

@@ -7,8 +7,10 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 
+import jdlm.LoadedModel;
 import jdlm.format.FormatException;
 import jdlm.format.Json;
+import jdlm.train.Checkpoint;
 
 /**
  * The sampling settings a jdlm model directory suggests in its {@code sampling.json}, as a Hugging
@@ -26,7 +28,7 @@ record SuggestedSampling(Path file, Integer block, String policy, Double tempera
     /** The suggestions beside a jdlm checkpoint (not a GGUF file or a Hugging Face directory), or NONE. */
     static SuggestedSampling of(LoadedModel m) {
         Path f = m.file();
-        if (!f.getFileName().toString().equals(TrainCommand.CHECKPOINT) || f.getParent() == null) return NONE;
+        if (!f.getFileName().toString().equals(Checkpoint.FILE_NAME) || f.getParent() == null) return NONE;
         Path file = f.getParent().resolve(FILE);
         return Files.isRegularFile(file) ? read(file) : NONE;
     }

@@ -120,7 +120,6 @@ public final class TrainCommand implements Callable<Integer> {
     boolean keepBest;
     @Option(names = "--replace-malformed", description = "Replace invalid UTF-8 with U+FFFD instead of stopping.") boolean replaceMalformed;
 
-    static final String CHECKPOINT = "checkpoint.safetensors";
     static final String BEST = "best.safetensors";
     /** Key, in best.safetensors' training state, of the validation loss it was kept for. */
     private static final String BEST_LOSS = "best_val_loss";
@@ -129,7 +128,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Files.createDirectories(out);
-        Path ckpt = out.resolve(CHECKPOINT);
+        Path ckpt = out.resolve(Checkpoint.FILE_NAME);
         Map<String, Object> settings;
         Checkpoint restored = null;
         if (resume) {
@@ -143,7 +142,7 @@ public final class TrainCommand implements Callable<Integer> {
             if (keepBest) settings.put("keep_best", true);
         } else {
             if (Files.exists(ckpt)) {
-                throw new IllegalArgumentException(out + " already holds a run (" + CHECKPOINT + "); continue it with --resume or choose another --out");
+                throw new IllegalArgumentException(out + " already holds a run (" + Checkpoint.FILE_NAME + "); continue it with --resume or choose another --out");
             }
             if (data == null) throw new IllegalArgumentException("--data is required: a text file or a directory of text files");
             settings = settingsFromOptions();
@@ -264,7 +263,7 @@ public final class TrainCommand implements Callable<Integer> {
     /** The checkpoint named by --init-from (a run directory or a file); {@link #runTokenizer} checks its tokenizer. */
     private static Checkpoint initCheckpoint(Map<String, Object> settings) {
         Path from = Path.of((String) settings.get("init_from"));
-        return Checkpoint.load(Files.isDirectory(from) ? from.resolve(CHECKPOINT) : from);
+        return Checkpoint.load(Files.isDirectory(from) ? from.resolve(Checkpoint.FILE_NAME) : from);
     }
 
     /** A bpe:N vocabulary is learned from at most this much of the training text (the start of it). */
@@ -312,7 +311,7 @@ public final class TrainCommand implements Callable<Integer> {
             @Override public void onCheckpoint(int completed) {
                 settings.put("completed_steps", (long) completed);
                 save(new Checkpoint(config, trainer.model().parameters(), tok.spec().toJson(), Json.write(settings),
-                        trainer.optimizer().firstMoment(), trainer.optimizer().secondMoment(), trainer.emaParameters()), out.resolve(CHECKPOINT));
+                        trainer.optimizer().firstMoment(), trainer.optimizer().secondMoment(), trainer.emaParameters()), out.resolve(Checkpoint.FILE_NAME));
             }
         };
         try {
@@ -320,14 +319,14 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (NonFiniteLossException e) {
             err.println();
             err.println("jdlm train: " + e.getMessage());
-            err.println("The last good checkpoint is " + out.resolve(CHECKPOINT) + " (if one was written before step " + e.step() + ").");
+            err.println("The last good checkpoint is " + out.resolve(Checkpoint.FILE_NAME) + " (if one was written before step " + e.step() + ").");
             return 3;
         }
         writePlot(trainCurve, valCurve, config, settings);
         err.printf(Locale.ROOT, "done: %d steps; last validation loss %s nats/token (%s bits/token)%n", trainer.completedSteps(),
                 Double.isNaN(lastVal[0]) ? "n/a" : String.format(Locale.ROOT, "%.4f", lastVal[0]),
                 Double.isNaN(lastVal[0]) ? "n/a" : String.format(Locale.ROOT, "%.4f", lastVal[0] / Math.log(2)));
-        err.println("checkpoint: " + out.resolve(CHECKPOINT) + "   plot: " + out.resolve("loss.svg") + "   log: " + metrics);
+        err.println("checkpoint: " + out.resolve(Checkpoint.FILE_NAME) + "   plot: " + out.resolve("loss.svg") + "   log: " + metrics);
         if (keepsBest) {
             err.println(bestStep[0] >= 0
                     ? String.format(Locale.ROOT, "best: %s, validation loss %.4f nats/token at step %d", bestFile, best[0], bestStep[0])
@@ -548,6 +547,6 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** For tests: the tokenizer spec a run stored. */
     static TokenizerSpec storedTokenizer(Path runDir) {
-        return TokenizerSpec.fromJson(Checkpoint.load(runDir.resolve(CHECKPOINT)).tokenizer());
+        return TokenizerSpec.fromJson(Checkpoint.load(runDir.resolve(Checkpoint.FILE_NAME)).tokenizer());
     }
 }

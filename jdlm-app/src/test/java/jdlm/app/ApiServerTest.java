@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import jdlm.LoadedModel;
 import jdlm.format.Json;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

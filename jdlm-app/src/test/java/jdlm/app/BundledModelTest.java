@@ -20,7 +20,9 @@ import java.util.Set;
 import java.util.regex.MatchResult;
 import java.util.regex.Pattern;
 
+import jdlm.LoadedModel;
 import jdlm.tokenizer.Tokenizer;
+import jdlm.train.Checkpoint;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,8 +32,8 @@ import org.junit.jupiter.api.Test;
 class BundledModelTest {
 
     private static Path bundled(String name) {
-        Path p = LoadedModel.bundledDefault().resolveSibling(name);
-        assertTrue(Files.isRegularFile(p.resolve(TrainCommand.CHECKPOINT)), "the repository ships " + p);
+        Path p = ModelOptions.bundledDefault().resolveSibling(name);
+        assertTrue(Files.isRegularFile(p.resolve(Checkpoint.FILE_NAME)), "the repository ships " + p);
         return p;
     }
 

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import jdlm.LoadedModel;
 import jdlm.format.gguf.GgufArray;
 import jdlm.format.gguf.GgufFile;
 import jdlm.format.gguf.GgufMetadata;

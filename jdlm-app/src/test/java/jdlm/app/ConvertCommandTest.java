@@ -20,8 +20,8 @@ class ConvertCommandTest {
         Path out = dir.resolve("small");
         CommandRun r = CommandRun.of("convert", run.toString(), out.toString(), "--type", "bf16");
         assertEquals(0, r.exit(), r.err());
-        Checkpoint original = Checkpoint.load(run.resolve(TrainCommand.CHECKPOINT));
-        Checkpoint copy = Checkpoint.load(out.resolve(TrainCommand.CHECKPOINT));
+        Checkpoint original = Checkpoint.load(run.resolve(Checkpoint.FILE_NAME));
+        Checkpoint copy = Checkpoint.load(out.resolve(Checkpoint.FILE_NAME));
         assertEquals(original.config(), copy.config());
         assertEquals(original.tokenizer(), copy.tokenizer());
         assertNull(copy.adamM(), "optimizer state is dropped");
@@ -29,7 +29,7 @@ class ConvertCommandTest {
             float want = original.parameters()[i];
             assertEquals(want, copy.parameters()[i], Math.abs(want) * 0x1p-8, "parameter " + i);
         }
-        assertTrue(Files.size(out.resolve(TrainCommand.CHECKPOINT)) * 5 < Files.size(run.resolve(TrainCommand.CHECKPOINT)));
+        assertTrue(Files.size(out.resolve(Checkpoint.FILE_NAME)) * 5 < Files.size(run.resolve(Checkpoint.FILE_NAME)));
         assertEquals(0, CommandRun.of("generate", "--model", out.toString(), "--prompt", "the", "--length", "8", "--steps", "4").exit());
     }
 

@@ -78,7 +78,7 @@ class InspectCommandTest {
         Map<String, Object> j = CommandRun.of("inspect", run.toString(), "--json").json();
         assertEquals("jdlm run", j.get("format"));
         assertEquals("jdlm (bidirectional attention)", j.get("architecture"));
-        long weights = Checkpoint.load(run.resolve(TrainCommand.CHECKPOINT)).parameters().length;
+        long weights = Checkpoint.load(run.resolve(Checkpoint.FILE_NAME)).parameters().length;
         assertEquals(weights, j.get("parameters"));
         assertTrue(j.get("config") instanceof Map<?, ?>);
     }

@@ -27,7 +27,7 @@ class ReadmeCommandsTest {
     private static final Set<String> RUN_AS_WRITTEN = Set.of("generate", "infill");
 
     static Path repositoryRoot() {
-        return LoadedModel.bundledDefault().getParent().getParent();
+        return ModelOptions.bundledDefault().getParent().getParent();
     }
 
     /** The {@code ./jdlm} command lines of the README's fenced code blocks, continuation lines joined. */

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
+import jdlm.train.Checkpoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,7 +23,7 @@ class SuggestedSamplingTest {
     }
 
     private Path modelWith(Path run, String samplingJson) throws IOException {
-        for (String f : new String[] {TrainCommand.CHECKPOINT, "config.json"}) Files.copy(run.resolve(f), dir.resolve(f));
+        for (String f : new String[] {Checkpoint.FILE_NAME, "config.json"}) Files.copy(run.resolve(f), dir.resolve(f));
         Files.writeString(dir.resolve(SuggestedSampling.FILE), samplingJson);
         return dir;
     }
@@ -94,7 +95,7 @@ class SuggestedSamplingTest {
             CommandRun r = CommandRun.of("generate", "--model", m.toString(), "--length", "16");
             assertNotEquals(0, r.exit(), bad[0]);
             assertTrue(r.err().contains(SuggestedSampling.FILE) && r.err().contains(bad[1]), bad[0] + " → " + r.err());
-            for (String f : new String[] {TrainCommand.CHECKPOINT, "config.json", SuggestedSampling.FILE}) Files.delete(m.resolve(f));
+            for (String f : new String[] {Checkpoint.FILE_NAME, "config.json", SuggestedSampling.FILE}) Files.delete(m.resolve(f));
         }
     }
 }

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
+import jdlm.train.Checkpoint;
+
 /**
  * Tiny models trained once per test JVM through {@code jdlm train} (a few steps: they are for
  * exercising the commands, not for quality), in a temporary directory removed at exit.
@@ -42,7 +44,7 @@ final class TinyRuns {
 
     private static Path train(String name, String objective) {
         Path out = root().resolve(name);
-        if (Files.exists(out.resolve(TrainCommand.CHECKPOINT))) return out;
+        if (Files.exists(out.resolve(Checkpoint.FILE_NAME))) return out;
         CommandRun r = CommandRun.of("train", "--data", text().toString(), "--out", out.toString(), "--objective", objective,
                 "--preset", "tiny", "--layers", "1", "--dim", "32", "--heads", "2", "--hidden", "64",
                 "--context", String.valueOf(CONTEXT), "--seq", String.valueOf(SEQ), "--batch", "2", "--steps", "2",

@@ -44,7 +44,7 @@ class TrainCommandTest {
         Path again = dir.resolve("again");
         train(again, "--steps", String.valueOf(bestStep));
         Checkpoint best = Checkpoint.load(run.resolve(TrainCommand.BEST));
-        assertArrayEquals(Checkpoint.load(again.resolve(TrainCommand.CHECKPOINT)).parameters(), best.parameters(),
+        assertArrayEquals(Checkpoint.load(again.resolve(Checkpoint.FILE_NAME)).parameters(), best.parameters(),
                 "best.safetensors holds the weights after step " + bestStep);
         assertNull(best.adamM(), "weights only: the run goes on from checkpoint.safetensors");
 
@@ -118,14 +118,14 @@ class TrainCommandTest {
         Map<String, Object> model = (Map<String, Object>) Json.parseObject(Files.readString(adapted.resolve("config.json")), 1 << 20).get("model");
         assertEquals("bidirectional", model.get("attention"));
         assertEquals(true, model.get("shift_logits"));
-        Checkpoint from = Checkpoint.load(ar.resolve(TrainCommand.CHECKPOINT)), to = Checkpoint.load(adapted.resolve(TrainCommand.CHECKPOINT));
+        Checkpoint from = Checkpoint.load(ar.resolve(Checkpoint.FILE_NAME)), to = Checkpoint.load(adapted.resolve(Checkpoint.FILE_NAME));
         assertTrue(to.config().shiftLogits() && !to.config().causal());
         float[] a = from.parameters(), b = to.parameters();
         assertEquals(a.length, b.length);
         for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-7, "learning rate 1e-9: the causal weights, barely moved (parameter " + i + ")");
 
         assertEquals(0, CommandRun.of("train", "--out", adapted.toString(), "--resume", "--steps", "3").exit());
-        assertTrue(Checkpoint.load(adapted.resolve(TrainCommand.CHECKPOINT)).config().shiftLogits(), "a resumed run stays adapted");
+        assertTrue(Checkpoint.load(adapted.resolve(Checkpoint.FILE_NAME)).config().shiftLogits(), "a resumed run stays adapted");
 
         String[] greedy = {"--prompt", "the cat", "--length", "12", "--steps", "6", "--temperature", "0", "--no-eos-stop", "--json"};
         String text = generated(adapted, greedy);

@@ -29,6 +29,9 @@ public record Checkpoint(ModelConfig config, float[] parameters, String tokenize
 
     static final String FORMAT = "jdlm-checkpoint-1";
 
+    /** The checkpoint's file name in a run directory. */
+    public static final String FILE_NAME = "checkpoint.safetensors";
+
     /** Writes to a temporary file beside {@code file} and renames it into place. */
     public void save(Path file, DType weightType) throws IOException {
         ParameterLayout layout = new ParameterLayout(config);

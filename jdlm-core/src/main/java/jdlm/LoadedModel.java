@@ -1,14 +1,13 @@
-package jdlm.app;
+package jdlm;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import jdlm.format.FormatException;
 import jdlm.format.Json;
@@ -20,8 +19,19 @@ import jdlm.model.interop.GgufImport;
 import jdlm.model.interop.HuggingFaceImport;
 import jdlm.model.interop.ImportedModel;
 import jdlm.noise.NoiseSchedule;
+import jdlm.sample.AutoregressiveOptions;
+import jdlm.sample.AutoregressiveSampler;
+import jdlm.sample.Canvas;
+import jdlm.sample.DiffusionSampler;
+import jdlm.sample.GenerationResult;
+import jdlm.sample.SamplerOptions;
+import jdlm.sample.SpecialTokens;
+import jdlm.sample.StepListener;
+import jdlm.sample.TransformerDenoiser;
+import jdlm.sample.UniformSampler;
 import jdlm.tensor.WeightTensor;
 import jdlm.tokenizer.BpeTokenizer;
+import jdlm.tokenizer.ChatMessage;
 import jdlm.tokenizer.ChatTemplate;
 import jdlm.tokenizer.Tokenizer;
 import jdlm.tokenizer.TokenizerSpec;
@@ -29,13 +39,22 @@ import jdlm.tokenizer.Tokenizers;
 import jdlm.train.Checkpoint;
 
 /**
- * A model opened for use (generate, infill, eval): the network, its tokenizer, the file it came
- * from, and what its training run recorded (objective, schedule, sequence length) when known.
+ * A model opened for use: the network, its tokenizer, the file it came from, and what its training
+ * run recorded (objective, schedule, sequence length) when known. The entry point for using jdlm
+ * from Java:
  *
- * <p>{@code --model} is a jdlm run directory (its {@code checkpoint.safetensors}) or checkpoint
- * file, a GGUF file (llama.cpp's {@code llada}, {@code dream} or {@code llama} architectures), or a
- * Hugging Face model directory (config.json, safetensors, tokenizer.json) of LLaDA or Dream.
- * Imported weights stay memory-mapped for the life of the process.
+ * <pre>{@code
+ * LoadedModel m = LoadedModel.open(Path.of("models/default"));
+ * String text = m.complete("It is a truth", 64, m.sampling(32)); // 64 tokens in 32 denoising steps
+ * }</pre>
+ *
+ * <p>The path is a jdlm run directory (its {@code checkpoint.safetensors}) or checkpoint file, a
+ * GGUF file (llama.cpp's {@code llada}, {@code dream} or {@code llama} architectures), or a Hugging
+ * Face model directory (config.json, safetensors, tokenizer.json) of LLaDA or Dream. Imported
+ * weights stay memory-mapped for the life of the process. {@link #generate} runs what the model is:
+ * a masked or block diffusion model with the {@link DiffusionSampler}, a uniform-diffusion model
+ * ancestrally ({@link UniformSampler}), a causal model token by token over its KV cache
+ * ({@link AutoregressiveSampler}).
  *
  * @param training the training settings stored in the checkpoint (empty when it has none)
  * @param ema      true when the EMA weights were loaded
@@ -43,10 +62,10 @@ import jdlm.train.Checkpoint;
  * @param bos      the BOS id a plain prompt starts with (imported models whose tokenizer adds one,
  *                 e.g. LLaDA's), or -1
  */
-record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String, Object> training, boolean ema, ChatTemplate chat, int bos) {
+public record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String, Object> training, boolean ema, ChatTemplate chat, int bos) {
 
     /** A plain (non-chat) prompt as the model expects it: BOS first when its tokenizer adds one. */
-    int[] encodePrompt(String text) {
+    public int[] encodePrompt(String text) {
         int[] ids = tokenizer.encode(text);
         if (bos < 0) return ids;
         int[] out = new int[ids.length + 1];
@@ -55,32 +74,42 @@ record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String
         return out;
     }
 
-    static final String DEFAULT_MODEL = "models/default";
+    /**
+     * A conversation in the model's chat template, ending with the assistant's turn to answer;
+     * refused for a model without one (only imported instruct models have one).
+     */
+    public int[] encodeChat(List<ChatMessage> messages) {
+        if (chat == null || !(tokenizer instanceof BpeTokenizer bpe)) {
+            throw new IllegalArgumentException(file + " has no chat template (only imported LLaDA/Dream instruct models, GGUF or"
+                    + " Hugging Face, have one)");
+        }
+        return chat.encode(bpe, messages, true);
+    }
 
-    ModelConfig config() { return model.config(); }
+    public ModelConfig config() { return model.config(); }
 
-    boolean causal() { return model.config().causal(); }
+    public boolean causal() { return model.config().causal(); }
 
     /** The sequence length the model was trained on, or -1 when the checkpoint does not say. */
-    int trainingSeq() {
+    public int trainingSeq() {
         return training.get("seq") instanceof Number n ? n.intValue() : -1;
     }
 
     /** A uniform-diffusion (D3PM) model: its noise is random tokens, not MASK (a jdlm run recorded it). */
-    boolean uniform() { return "uniform".equals(training.get("objective")); }
+    public boolean uniform() { return "uniform".equals(training.get("objective")); }
 
     /** T of a uniform-diffusion model's training bound (1000 when not recorded). */
-    int diffusionSteps() {
+    public int diffusionSteps() {
         return training.get("diffusion_steps") instanceof Number n ? n.intValue() : 1000;
     }
 
     /** The masking schedule the model was trained with; linear (MDLM) when not recorded. */
-    NoiseSchedule schedule() {
+    public NoiseSchedule schedule() {
         return NoiseSchedule.named(training.get("schedule") instanceof String s ? s : "linear");
     }
 
     /** One line for logs: where it came from and what it is. */
-    String describe() {
+    public String describe() {
         ModelConfig c = config();
         return String.format(java.util.Locale.ROOT, "%s%s: %s, %,d parameters (%d layers, d=%d, context %d), %s tokenizer",
                 file, ema ? " (EMA weights)" : "", c.causal() ? "causal (autoregressive)"
@@ -89,11 +118,112 @@ record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String
     }
 
     /**
-     * Opens {@code given}, or the bundled {@code models/default} when it is null. With {@code useEma}
-     * the EMA weights are used when the checkpoint has them; {@code notes} hears when it does not.
+     * Sampler settings that suit this model, with {@code steps} denoising steps over the whole
+     * answer: one block (a block diffusion model: its own blocks, with its exact KV cache),
+     * confidence policy, greedy, and the answer ends at EOS. Change them with the {@code with...}
+     * methods of {@link SamplerOptions}. A causal model uses only the token settings and the seed.
      */
-    static LoadedModel open(Path given, boolean useEma, java.util.function.Consumer<String> notes) {
-        Path path = given != null ? given : bundledDefault();
+    public SamplerOptions sampling(int steps) {
+        return SamplerOptions.of(steps, 0).withBlockCache(config().blockCausal()).withEos(false, false, true, false);
+    }
+
+    /** The continuation of {@code prompt} ({@link #encodePrompt}) by at most {@code length} tokens, as text. */
+    public String complete(String prompt, int length, SamplerOptions o) {
+        return answer(encodePrompt(prompt), length, o);
+    }
+
+    /** The assistant's answer to a conversation ({@link #encodeChat}), at most {@code length} tokens, as text. */
+    public String chat(List<ChatMessage> messages, int length, SamplerOptions o) {
+        return answer(encodeChat(messages), length, o);
+    }
+
+    private String answer(int[] promptIds, int length, SamplerOptions o) {
+        return tokenizer.decode(generate(promptIds, length, o, row -> { }, StepListener.NONE).answers()[0]);
+    }
+
+    /**
+     * Continues {@code promptIds} by {@code length} tokens as the model's kind asks. A masked or
+     * block diffusion model denoises {@code [prompt | MASK × length]} with all of {@code o}. A
+     * uniform-diffusion model samples ancestrally with {@code o}'s steps, temperature and seed. A
+     * causal model samples token by token with {@code o}'s token settings and seed, stopping at EOS
+     * when {@code o.stopAtEos()}, and starts from EOS when the prompt is empty (documents are joined
+     * by EOS in training). {@code start} sees the first canvas (a causal model: the prompt it starts
+     * from), {@code listener} every step.
+     */
+    public GenerationResult generate(int[] promptIds, int length, SamplerOptions o, Consumer<int[]> start, StepListener listener) {
+        if ((long) promptIds.length + length > config().contextLength()) {
+            throw new IllegalArgumentException("the prompt (" + promptIds.length + " tokens) plus " + length + " new tokens needs "
+                    + ((long) promptIds.length + length) + " positions, more than the model's context length " + config().contextLength());
+        }
+        if (causal()) {
+            int[] first = promptIds.length > 0 ? promptIds : new int[] {tokenizer.eosId()};
+            AutoregressiveOptions ar = new AutoregressiveOptions(length, o.tokens(), o.stopAtEos() ? tokenizer.eosId() : -1, o.seed());
+            start.accept(first);
+            return new AutoregressiveSampler(model).generate(first, ar, listener);
+        }
+        Canvas canvas = Canvas.completion(new int[][] {promptIds}, length, tokenizer.maskId());
+        start.accept(canvas.row(0));
+        return run(canvas, o, listener);
+    }
+
+    /**
+     * Fills {@code length} tokens between {@code prefixIds} and {@code suffixIds} (a masked or
+     * uniform diffusion model only: the others never see a suffix). EOS is never chosen there, as it
+     * would end nothing; the answer is the middle, the canvas holds all three parts. {@code start}
+     * sees the first canvas, {@code listener} every step.
+     */
+    public GenerationResult infill(int[] prefixIds, int length, int[] suffixIds, SamplerOptions o, Consumer<int[]> start,
+                                   StepListener listener) {
+        if (causal()) {
+            throw new IllegalArgumentException(file + " is a causal (autoregressive) model; infilling needs a masked-diffusion model,"
+                    + " which sees the suffix too");
+        }
+        if (config().blockCausal()) {
+            throw new IllegalArgumentException(file + " is a block-diffusion model: a block sees only the text before it, never a"
+                    + " suffix; infilling needs a masked-diffusion model (mdlm, sedd, llada)");
+        }
+        if (length < 1) throw new IllegalArgumentException("the middle's length must be at least 1, got " + length);
+        long needed = (long) prefixIds.length + length + suffixIds.length;
+        if (needed > config().contextLength()) {
+            throw new IllegalArgumentException("the prefix (" + prefixIds.length + " tokens), " + length + " new tokens and the suffix ("
+                    + suffixIds.length + " tokens) need " + needed + " positions, more than the model's context length " + config().contextLength());
+        }
+        int[] row = new int[(int) needed];
+        System.arraycopy(prefixIds, 0, row, 0, prefixIds.length);
+        java.util.Arrays.fill(row, prefixIds.length, prefixIds.length + length, tokenizer.maskId());
+        System.arraycopy(suffixIds, 0, row, prefixIds.length + length, suffixIds.length);
+        Canvas canvas = Canvas.infill(new int[][] {row}, tokenizer.maskId());
+        start.accept(canvas.row(0));
+        return run(canvas, o.withEos(true, false, false, false), listener);
+    }
+
+    /** The text that fills {@code length} tokens between {@code prefix} and {@code suffix} (see the method above). */
+    public String infill(String prefix, int length, String suffix, SamplerOptions o) {
+        int[] pre = encodePrompt(prefix);
+        int[] done = infill(pre, length, tokenizer.encode(suffix), o, row -> { }, StepListener.NONE).canvases()[0];
+        return tokenizer.decode(done, pre.length, pre.length + length);
+    }
+
+    /** A diffusion model's canvas denoised: ancestrally for uniform diffusion, else by the {@link DiffusionSampler}. */
+    private GenerationResult run(Canvas canvas, SamplerOptions o, StepListener listener) {
+        if (uniform()) {
+            return new UniformSampler(new TransformerDenoiser(model), tokenizer.maskId(), schedule())
+                    .generate(canvas, o.steps(), o.tokens().temperature(), o.seed(), listener);
+        }
+        return new DiffusionSampler(new TransformerDenoiser(model), new SpecialTokens(tokenizer.maskId(), tokenizer.eosId(), tokenizer.padId()))
+                .generate(canvas, o, listener);
+    }
+
+    /** Opens a model with its trained (not EMA) weights, dropping the notes {@link #open(Path, boolean, Consumer)} gives. */
+    public static LoadedModel open(Path path) {
+        return open(path, false, note -> { });
+    }
+
+    /**
+     * Opens a model. With {@code useEma} the EMA weights are used when the checkpoint has them;
+     * {@code notes} hears when it does not, and about parts of a file that could not be used.
+     */
+    public static LoadedModel open(Path path, boolean useEma, Consumer<String> notes) {
         if (Files.isRegularFile(path) && isGguf(path)) return openGguf(path, useEma, notes);
         if (isHuggingFaceDirectory(path)) return openHuggingFace(path, useEma, notes);
         Path file = checkpointFile(path);
@@ -128,17 +258,17 @@ record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String
     }
 
     /** A file that starts with GGUF's magic. */
-    static boolean isGguf(Path file) {
+    public static boolean isGguf(Path file) {
         return startsWith(file, "GGUF");
     }
 
     /** A directory with config.json that is not a jdlm run (no checkpoint, no metrics log). */
-    static boolean isHuggingFaceDirectory(Path p) {
-        return Files.isDirectory(p) && Files.isRegularFile(p.resolve("config.json")) && !Files.exists(p.resolve(TrainCommand.CHECKPOINT))
+    public static boolean isHuggingFaceDirectory(Path p) {
+        return Files.isDirectory(p) && Files.isRegularFile(p.resolve("config.json")) && !Files.exists(p.resolve(Checkpoint.FILE_NAME))
                 && !Files.exists(p.resolve("metrics.jsonl"));
     }
 
-    private static LoadedModel openGguf(Path file, boolean useEma, java.util.function.Consumer<String> notes) {
+    private static LoadedModel openGguf(Path file, boolean useEma, Consumer<String> notes) {
         if (useEma) notes.accept("note: --ema: " + file + " is a GGUF file, which holds one set of weights; using it");
         GgufFile gguf = GgufFile.open(file); // stays open: the weights are read from its mapping
         Map<String, Object> metadata = gguf.metadata().asMap();
@@ -158,11 +288,11 @@ record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String
         return new LoadedModel(file, usable(imported, tok), tok, Map.of(), false, chat, addBos ? tok.bosId() : -1);
     }
 
-    private static LoadedModel openHuggingFace(Path dir, boolean useEma, java.util.function.Consumer<String> notes) {
+    private static LoadedModel openHuggingFace(Path dir, boolean useEma, Consumer<String> notes) {
         if (useEma) notes.accept("note: --ema: " + dir + " is a Hugging Face model, which holds one set of weights; using it");
         Path tokenizerJson = dir.resolve("tokenizer.json");
         if (!Files.isRegularFile(tokenizerJson)) {
-            throw new IllegalArgumentException("--model " + dir + " is a Hugging Face model directory without tokenizer.json;"
+            throw new IllegalArgumentException(dir + " is a Hugging Face model directory without tokenizer.json;"
                     + " copy the model's tokenizer.json beside its config.json");
         }
         ImportedModel imported = HuggingFaceImport.open(dir); // stays open: the weights are read from its mappings
@@ -217,17 +347,17 @@ record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String
         return v instanceof Number n ? n.intValue() : fallback;
     }
 
-    /** The checkpoint file a --model path stands for, refusing what is not a jdlm checkpoint. */
-    static Path checkpointFile(Path given) {
+    /** The checkpoint file a model path stands for, refusing what is not a jdlm checkpoint. */
+    public static Path checkpointFile(Path given) {
         if (!Files.exists(given)) {
-            throw new IllegalArgumentException("--model " + given + " does not exist; give a run directory (from ./jdlm train)"
-                    + " or its " + TrainCommand.CHECKPOINT);
+            throw new IllegalArgumentException(given + " does not exist; give a run directory (from ./jdlm train)"
+                    + " or its " + Checkpoint.FILE_NAME);
         }
         Path file = given;
         if (Files.isDirectory(given)) {
-            file = given.resolve(TrainCommand.CHECKPOINT);
+            file = given.resolve(Checkpoint.FILE_NAME);
             if (!Files.isRegularFile(file)) {
-                throw new IllegalArgumentException("--model " + given + " is a directory without " + TrainCommand.CHECKPOINT
+                throw new IllegalArgumentException(given + " is a directory without " + Checkpoint.FILE_NAME
                         + " or config.json; give a run directory written by ./jdlm train, a checkpoint file, a GGUF file"
                         + " or a Hugging Face model directory");
             }
@@ -239,34 +369,15 @@ record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
             format = f.metadata().get("format");
         } catch (FormatException e) {
-            throw new IllegalArgumentException("--model " + file + " is not a jdlm checkpoint (expected a safetensors file written by"
+            throw new IllegalArgumentException(file + " is not a jdlm checkpoint (expected a safetensors file written by"
                     + " ./jdlm train): " + e.getMessage(), e);
         }
         if (!"jdlm-checkpoint-1".equals(format)) {
-            throw new IllegalArgumentException("--model " + file + " is a safetensors file but not a jdlm checkpoint (its format is "
+            throw new IllegalArgumentException(file + " is a safetensors file but not a jdlm checkpoint (its format is "
                     + (format == null ? "not given" : "'" + format + "'") + "); a Hugging Face model loads as its directory"
                     + " (config.json, safetensors, tokenizer.json)");
         }
         return file;
-    }
-
-    /** {@code models/default} under the repository root: beside the working directory, or above the jar. */
-    static Path bundledDefault() {
-        List<Path> roots = new ArrayList<>();
-        roots.add(Path.of("").toAbsolutePath());
-        try {
-            // the jar is ROOT/jdlm-app/target/jdlm.jar; classes in tests are ROOT/jdlm-app/target/classes
-            Path code = Path.of(LoadedModel.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            for (Path p = code.getParent(); p != null && roots.size() < 5; p = p.getParent()) roots.add(p);
-        } catch (URISyntaxException | SecurityException | NullPointerException e) {
-            // no code location: the working directory is all we can try
-        }
-        for (Path root : roots) {
-            Path candidate = root.resolve(DEFAULT_MODEL);
-            if (Files.exists(candidate)) return candidate;
-        }
-        throw new IllegalArgumentException("no --model given and no bundled model at " + DEFAULT_MODEL
-                + "; train one with ./jdlm train --data TEXT --out runs/NAME ... or pass --model");
     }
 
     private static boolean startsWith(Path file, String magic) {
@@ -274,7 +385,7 @@ record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map<String
             byte[] head = in.readNBytes(magic.length());
             return new String(head, java.nio.charset.StandardCharsets.ISO_8859_1).equals(magic);
         } catch (IOException e) {
-            throw new IllegalArgumentException("--model " + file + " cannot be read: " + e.getMessage(), e);
+            throw new IllegalArgumentException(file + " cannot be read: " + e.getMessage(), e);
         }
     }
 }

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "jdlm 0.1.0",
         description = "Discrete diffusion language models in pure Java: train, evaluate, sample, serve.",
-        subcommands = {TrainCommand.class, GenerateCommand.class, InfillCommand.class, ServeCommand.class, EvalCommand.class, ConvertCommand.class, InspectCommand.class,
+        subcommands = {TrainCommand.class, GenerateCommand.class, ChatCommand.class, InfillCommand.class, ServeCommand.class, EvalCommand.class, ConvertCommand.class, InspectCommand.class,
                 BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

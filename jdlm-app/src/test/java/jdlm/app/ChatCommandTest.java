@@ -37,10 +37,16 @@ class ChatCommandTest {
     }
 
     private Path chatModel(boolean bos) throws Exception {
-        ModelConfig c = ModelConfig.of(1, 16, 2, 32, 261, 64, ModelConfig.AttentionMode.BIDIRECTIONAL);
+        return chatModel(bos, 64);
+    }
+
+    private Path chatModel(boolean bos, int context) throws Exception {
+        ModelConfig c = ModelConfig.of(1, 16, 2, 32, 261, context, ModelConfig.AttentionMode.BIDIRECTIONAL);
         Path base = dir.resolve("base.gguf");
-        GgufExport.write(Transformer.initialized(c, 3), new ByteTokenizer(), QuantType.F32, base);
-        Path chat = dir.resolve(bos ? "chat-bos.gguf" : "chat.gguf");
+        float[] p = Transformer.initialized(c, 3).parameters().clone();
+        for (int i = 0; i < p.length; i++) p[i] *= 8; // peaked distributions: answers that depend on the prompt
+        GgufExport.write(new Transformer(c, p), new ByteTokenizer(), QuantType.F32, base);
+        Path chat = dir.resolve((bos ? "chat-bos-" : "chat-") + context + ".gguf");
         try (GgufFile f = GgufFile.open(base)) {
             GgufMetadata md = new GgufMetadata(f.metadata());
             List<String> tokens = new ArrayList<>(f.metadata().getStrings("tokenizer.ggml.tokens"));
@@ -104,6 +110,63 @@ class ChatCommandTest {
         r = CommandRun.of("generate", "--model", TinyRuns.masked().toString(), "--system", "be brief", "--prompt", "hi");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--system applies only with --chat"), r.err());
+    }
+
+    /** {@code jdlm chat} with these lines on standard input. */
+    private static CommandRun chat(String input, String... args) {
+        java.io.InputStream stdin = System.in;
+        System.setIn(new java.io.ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
+        try {
+            List<String> all = new ArrayList<>(List.of("chat"));
+            all.addAll(List.of(args));
+            return CommandRun.of(all.toArray(String[]::new));
+        } finally {
+            System.setIn(stdin);
+        }
+    }
+
+    /** The texts of chat --json's lines. */
+    private static List<String> answers(CommandRun r) {
+        if (r.exit() != 0) throw new AssertionError("exit " + r.exit() + ": " + r.err());
+        List<String> texts = new ArrayList<>();
+        for (String line : r.out().strip().split("\n")) texts.add((String) jdlm.format.Json.parseObject(line, 1 << 20).get("text"));
+        return texts;
+    }
+
+    /** Each answer is the library's answer to the whole conversation so far: earlier turns and answers included. */
+    @Test
+    void chatAnswersFromTheWholeConversationAndStartsOverOnReset() throws Exception {
+        Path model = chatModel(false, 256);
+        List<String> got = answers(chat("hi\nand you?\n/reset\nhi\n", "--model", model.toString(), "--length", "6", "--steps", "6", "--json"));
+        LoadedModel m = LoadedModel.open(model);
+        String first = m.chat(List.of(jdlm.tokenizer.ChatMessage.user("hi")), 6, m.sampling(6));
+        String second = m.chat(List.of(jdlm.tokenizer.ChatMessage.user("hi"), jdlm.tokenizer.ChatMessage.assistant(first),
+                jdlm.tokenizer.ChatMessage.user("and you?")), 6, m.sampling(6));
+        String alone = m.chat(List.of(jdlm.tokenizer.ChatMessage.user("and you?")), 6, m.sampling(6));
+        assertTrue(!second.equals(alone), "the history changes the answer (else this test could not tell): " + List.of(first, second, alone));
+        assertEquals(List.of(first, second, first), got);
+    }
+
+    @Test
+    void theOldestExchangeIsDroppedWhenTheContextIsFull() throws Exception {
+        Path model = chatModel(); // context 64
+        String longer = "x".repeat(30);
+        CommandRun r = chat(longer + "\n" + longer + "\n", "--model", model.toString(), "--length", "8", "--steps", "8", "--json");
+        LoadedModel m = LoadedModel.open(model);
+        String alone = m.chat(List.of(jdlm.tokenizer.ChatMessage.user(longer)), 8, m.sampling(8));
+        assertEquals(List.of(alone, alone), answers(r), "the second turn, alone in the context, is answered as the first");
+        assertTrue(r.err().contains("the oldest exchange was dropped to fit the model's context of 64 positions"), r.err());
+
+        r = chat("y".repeat(80) + "\n", "--model", model.toString(), "--length", "8");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("that message is") && r.err().contains("more than the model's context of 64 positions"), r.err());
+    }
+
+    @Test
+    void chatWithABaseModelIsAClearError() {
+        CommandRun r = chat("hi\n", "--model", TinyRuns.masked().toString());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("chat needs a model with a chat template") && r.err().contains("./jdlm generate"), r.err());
     }
 
     /** The server's chat endpoint applies the same template: its answer is generate --chat's, whole and streamed. */

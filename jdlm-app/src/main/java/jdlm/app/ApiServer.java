@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -45,6 +46,9 @@ final class ApiServer {
     private final int maxTokens;
     private final HttpServer http;
     private final ReentrantLock generation = new ReentrantLock(true);
+    /** Generations admitted: the one running and those waiting for it; a request beyond them gets 503. */
+    final Semaphore admitted;
+    private final int queue;
     private final AtomicLong requests = new AtomicLong();
 
     /** A client's mistake: answered with this status and an OpenAI-style error object. */
@@ -57,8 +61,11 @@ final class ApiServer {
         }
     }
 
-    ApiServer(LoadedModel model, InetSocketAddress address, int maxTokens) throws IOException {
+    /** {@code queue}: how many generations may wait while one runs (more are refused with 503). */
+    ApiServer(LoadedModel model, InetSocketAddress address, int maxTokens, int queue) throws IOException {
         this.model = model;
+        this.queue = queue;
+        this.admitted = new Semaphore(1 + queue);
         // a run or model directory names the model better than its checkpoint file does
         java.nio.file.Path f = model.file();
         this.modelId = f.getFileName().toString().equals(Checkpoint.FILE_NAME) && f.getParent() != null
@@ -70,7 +77,9 @@ final class ApiServer {
         http.createContext("/v1/completions", ex -> handle(ex, "POST", body -> complete(ex, body, false)));
         http.createContext("/v1/chat/completions", ex -> handle(ex, "POST", body -> complete(ex, body, true)));
         http.createContext("/jdlm/denoise", ex -> handle(ex, "POST", body -> denoise(ex, body)));
-        http.setExecutor(Executors.newFixedThreadPool(4));
+        // a thread per exchange: the waiting generations are bounded by admission, and the rest
+        // (models, the page, refusals) must not wait behind them
+        http.setExecutor(Executors.newCachedThreadPool());
     }
 
     void start() { http.start(); }
@@ -100,7 +109,7 @@ final class ApiServer {
                 Map<String, Object> answer = route.answer(body);
                 if (answer != null) send(ex, 200, answer);
             } catch (RequestException e) {
-                send(ex, e.status, error(e.getMessage(), e.status == 404 ? "not_found" : "invalid_request_error"));
+                send(ex, e.status, error(e.getMessage(), e.status == 404 ? "not_found" : e.status == 503 ? "server_overloaded" : "invalid_request_error"));
             } catch (IllegalArgumentException e) { // a setting the samplers refuse: the request's fault
                 send(ex, 400, error(e.getMessage(), "invalid_request_error"));
             } catch (RuntimeException e) {
@@ -197,9 +206,27 @@ final class ApiServer {
         return model.encodeChat(messages);
     }
 
+    /** Takes a generation slot or refuses the request (503, Retry-After) before anything is sent. */
+    private void admit(HttpExchange ex) {
+        if (!admitted.tryAcquire()) {
+            ex.getResponseHeaders().set("Retry-After", "1");
+            throw new RequestException(503, "the server is busy: one generation is running and " + queue
+                    + " more are waiting (jdlm serve --queue); try again shortly");
+        }
+    }
+
     /** /v1/completions and /v1/chat/completions, whole or streamed. */
     private Map<String, Object> complete(HttpExchange ex, Map<String, Object> body, boolean chat) throws IOException {
         Ask a = ask(body, chat);
+        admit(ex);
+        try {
+            return completeAdmitted(ex, a, chat);
+        } finally {
+            admitted.release();
+        }
+    }
+
+    private Map<String, Object> completeAdmitted(HttpExchange ex, Ask a, boolean chat) throws IOException {
         String id = (chat ? "chatcmpl-" : "cmpl-") + requests.incrementAndGet();
         long created = System.currentTimeMillis() / 1000;
         Tokenizer tok = model.tokenizer();
@@ -257,6 +284,15 @@ final class ApiServer {
     /** /jdlm/denoise: every step's whole answer region, one token string per position (null: MASK). */
     private Map<String, Object> denoise(HttpExchange ex, Map<String, Object> body) throws IOException {
         Ask a = ask(body, false);
+        admit(ex);
+        try {
+            return denoiseAdmitted(ex, a);
+        } finally {
+            admitted.release();
+        }
+    }
+
+    private Map<String, Object> denoiseAdmitted(HttpExchange ex, Ask a) throws IOException {
         Tokenizer tok = model.tokenizer();
         SseStream sse = new SseStream(ex);
         int[] offset = {a.promptIds().length};

@@ -28,17 +28,21 @@ final class ServeCommand implements Callable<Integer> {
     int port;
     @Option(names = "--max-tokens", defaultValue = "1024", paramLabel = "N", description = "Largest max_tokens a request may ask for (default: ${DEFAULT-VALUE}).")
     int maxTokens;
+    @Option(names = "--queue", defaultValue = "16", paramLabel = "N", description = "Requests that may wait while one generates;"
+            + " more are refused with 503 and Retry-After (default: ${DEFAULT-VALUE}).")
+    int queue;
     @Spec CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be in [0, 65535], got " + port);
         if (maxTokens < 1) throw new IllegalArgumentException("--max-tokens must be at least 1, got " + maxTokens);
+        if (queue < 0) throw new IllegalArgumentException("--queue must be ≥ 0, got " + queue);
         PrintWriter err = spec.commandLine().getErr();
         LoadedModel m = modelOptions.open(err::println);
         ApiServer server;
         try {
-            server = new ApiServer(m, new InetSocketAddress(host, port), maxTokens);
+            server = new ApiServer(m, new InetSocketAddress(host, port), maxTokens, queue);
         } catch (java.net.BindException e) {
             throw new IllegalArgumentException("cannot listen on " + host + ":" + port + " (" + e.getMessage() + "); choose another --port");
         }

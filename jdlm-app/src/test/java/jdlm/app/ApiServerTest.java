@@ -24,7 +24,7 @@ class ApiServerTest {
     private ApiServer server;
 
     private ApiServer serve(java.nio.file.Path model) throws Exception {
-        server = new ApiServer(LoadedModel.open(model, false, s -> { }), new InetSocketAddress("127.0.0.1", 0), 64);
+        server = new ApiServer(LoadedModel.open(model, false, s -> { }), new InetSocketAddress("127.0.0.1", 0), 64, 4);
         server.start();
         return server;
     }
@@ -151,5 +151,28 @@ class ApiServerTest {
                     HttpResponse.BodyHandlers.ofString()));
         }
         for (var f : all) assertEquals(200, f.get().statusCode(), f.get().body());
+    }
+
+    /** With the running generation and the 4 waiting places taken, a request is refused at once, and admitted again after. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aFullQueueIsAnsweredWith503AndRetryAfter() throws Exception {
+        serve(TinyRuns.masked());
+        server.admitted.acquire(5);
+        try {
+            for (String path : List.of("/v1/completions", "/jdlm/denoise")) {
+                HttpResponse<String> r = post(path, "{\"prompt\": \"x\", \"max_tokens\": 2, \"stream\": true}");
+                assertEquals(503, r.statusCode(), r.body());
+                assertEquals("1", r.headers().firstValue("Retry-After").orElse(null));
+                Map<String, Object> error = (Map<String, Object>) Json.parseObject(r.body(), 1 << 20).get("error");
+                assertEquals("server_overloaded", error.get("type"));
+                assertTrue(((String) error.get("message")).contains("4 more are waiting"), r.body());
+            }
+            assertEquals(200, get("/v1/models").statusCode(), "light requests are still answered");
+        } finally {
+            server.admitted.release(5);
+        }
+        assertEquals(200, post("/v1/completions", "{\"prompt\": \"x\", \"max_tokens\": 2}").statusCode());
+        assertEquals(5, server.admitted.availablePermits(), "every generation gave its place back");
     }
 }

@@ -176,7 +176,7 @@ class ChatCommandTest {
         Path model = chatModel();
         String want = (String) CommandRun.of("generate", "--model", model.toString(), "--chat", "--prompt", "hi", "--length", "8",
                 "--steps", "8", "--temperature", "0", "--json").json().get("text");
-        ApiServer server = new ApiServer(LoadedModel.open(model, false, s -> { }), new java.net.InetSocketAddress("127.0.0.1", 0), 64);
+        ApiServer server = new ApiServer(LoadedModel.open(model, false, s -> { }), new java.net.InetSocketAddress("127.0.0.1", 0), 64, 4);
         server.start();
         try {
             java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();

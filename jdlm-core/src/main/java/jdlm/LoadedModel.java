@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -190,7 +191,7 @@ public record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map
         }
         int[] row = new int[(int) needed];
         System.arraycopy(prefixIds, 0, row, 0, prefixIds.length);
-        java.util.Arrays.fill(row, prefixIds.length, prefixIds.length + length, tokenizer.maskId());
+        Arrays.fill(row, prefixIds.length, prefixIds.length + length, tokenizer.maskId());
         System.arraycopy(suffixIds, 0, row, prefixIds.length + length, suffixIds.length);
         Canvas canvas = Canvas.infill(new int[][] {row}, tokenizer.maskId());
         start.accept(canvas.row(0));

@@ -18,6 +18,7 @@ import jdlm.model.ParameterLayout;
 import jdlm.model.TestModels;
 import jdlm.model.Transformer;
 import jdlm.model.interop.GgufExport;
+import jdlm.sample.BlockCache;
 import jdlm.sample.SamplerOptions;
 import jdlm.sample.StepListener;
 import jdlm.tensor.QuantType;
@@ -182,8 +183,8 @@ class LoadedModelTest {
         Transformer t = TestModels.random(ModelConfig.of(1, 16, 2, 24, V, 32, AttentionMode.BIDIRECTIONAL).withBlocks(4), 9);
         SamplerOptions o = LoadedModel.open(run("bd3", t)).sampling(8);
         assertEquals(0, o.blockLength());
-        assertTrue(o.blockCache() && o.stopAtEos());
+        assertTrue(o.blockCache() == BlockCache.DUAL && o.stopAtEos());
         SamplerOptions masked = LoadedModel.open(run("masked", TestModels.random(ModelConfig.of(1, 16, 2, 24, V, 32, AttentionMode.BIDIRECTIONAL), 9))).sampling(8);
-        assertTrue(!masked.blockCache() && masked.stopAtEos());
+        assertTrue(masked.blockCache() == BlockCache.NONE && masked.stopAtEos());
     }
 }

@@ -20,6 +20,7 @@ import jdlm.noise.LinearSchedule;
 import jdlm.sample.AncestralPolicy;
 import jdlm.sample.AutoregressiveOptions;
 import jdlm.sample.AutoregressiveSampler;
+import jdlm.sample.BlockCache;
 import jdlm.sample.Canvas;
 import jdlm.sample.ConfidencePolicy;
 import jdlm.sample.DiffusionSampler;
@@ -138,10 +139,12 @@ final class BenchGenerateCommand implements Callable<Integer> {
                 }
                 String name = "diffusion K=" + k + (b == n ? "" : ", blocks of " + b);
                 rows.add(run(name, "diffusion", k, promptIds, judge, p -> sampler.generate(Canvas.completion(new int[][] {p}, n, tok.maskId()), o, StepListener.NONE)));
-                if (b != n && k > n / b) { // Fast-dLLM dual cache: pays off when a block takes several steps
-                    SamplerOptions cached = o.withBlockCache(true);
-                    rows.add(run(name + ", dual cache", "diffusion", k, promptIds, judge,
-                            p -> sampler.generate(Canvas.completion(new int[][] {p}, n, tok.maskId()), cached, StepListener.NONE)));
+                if (b != n && k > n / b) { // Fast-dLLM's caches: they pay off when a block takes several steps
+                    for (BlockCache kind : new BlockCache[] {BlockCache.PREFIX, BlockCache.DUAL}) {
+                        SamplerOptions cached = o.withBlockCache(kind);
+                        rows.add(run(name + ", " + kind.name().toLowerCase(Locale.ROOT) + " cache", "diffusion", k, promptIds, judge,
+                                p -> sampler.generate(Canvas.completion(new int[][] {p}, n, tok.maskId()), cached, StepListener.NONE)));
+                    }
                 }
             }
         }

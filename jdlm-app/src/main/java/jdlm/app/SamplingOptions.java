@@ -6,6 +6,7 @@ import java.util.Map;
 
 import jdlm.noise.NoiseSchedule;
 import jdlm.sample.AncestralPolicy;
+import jdlm.sample.BlockCache;
 import jdlm.sample.ConfidencePolicy;
 import jdlm.sample.EntropyPolicy;
 import jdlm.sample.FactorPolicy;
@@ -47,10 +48,12 @@ final class SamplingOptions {
     double cfg;
     @Option(names = "--remask", defaultValue = "0", paramLabel = "R", description = "Low-confidence remasking: R committed tokens back to MASK per step; 0 is off (default: ${DEFAULT-VALUE}).")
     int remask;
-    @Option(names = "--block-cache", description = "Fast-dLLM dual cache: one full pass per block, then passes over the block only,"
-            + " reusing the rest of the canvas's keys and values (faster, approximate; use with --block). Always on, and exact,"
-            + " for a block-diffusion (bd3) model, unless --cfg is given.")
-    boolean blockCache;
+    @Option(names = "--block-cache", arity = "0..1", fallbackValue = "dual", paramLabel = "dual|prefix",
+            description = "Fast-dLLM's KV cache (faster, approximate; use with --block): one full pass per block, then passes over"
+                    + " the block only (dual, the default) or over the block and everything after it (prefix), the rest of the"
+                    + " canvas's keys and values taken from the full pass. Always on, and exact, for a block-diffusion (bd3) model,"
+                    + " unless --cfg is given.")
+    String blockCache;
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed of the token noise and of random policies (default: ${DEFAULT-VALUE}).")
     long seed;
     @Option(names = "--show-steps", description = "Draw the canvas as it denoises (live on a terminal, a few snapshots otherwise).")
@@ -126,9 +129,19 @@ final class SamplingOptions {
         if (length < 1) throw new IllegalArgumentException("--length must be at least 1, got " + length);
         int k = steps != null ? steps : length;
         int b = modelBlock > 0 ? (block != null ? block : 0) : block != null ? block : suggested.block() != null ? suggested.block() : length;
-        boolean cache = blockCache || modelBlock > 0 && cfg == 0;
+        BlockCache cache = blockCacheKind();
+        if (cache == BlockCache.NONE && modelBlock > 0 && cfg == 0) cache = BlockCache.DUAL;
         return SamplerOptions.of(k, b).withTokens(tokens()).withPolicy(unmaskingPolicy(schedule))
                 .withGuidance(cfg).withRemask(remask).withBlockCache(cache).withSeed(seed);
+    }
+
+    private BlockCache blockCacheKind() {
+        if (blockCache == null) return BlockCache.NONE;
+        return switch (blockCache.toLowerCase(Locale.ROOT)) {
+            case "dual" -> BlockCache.DUAL;
+            case "prefix" -> BlockCache.PREFIX;
+            default -> throw new IllegalArgumentException("--block-cache takes dual or prefix (or nothing, for dual), not '" + blockCache + "'");
+        };
     }
 
     private UnmaskingPolicy unmaskingPolicy(NoiseSchedule schedule) {
@@ -165,7 +178,7 @@ final class SamplingOptions {
         putTokenSettings(m);
         m.put("cfg", cfg);
         m.put("remask", (long) remask);
-        m.put("block_cache", o.blockCache());
+        m.put("block_cache", o.blockCache().name().toLowerCase(Locale.ROOT));
         return m;
     }
 
@@ -186,7 +199,7 @@ final class SamplingOptions {
         if (factor != null) sb.append(" --factor");
         if (cfg != 0) sb.append(" --cfg");
         if (remask != 0) sb.append(" --remask");
-        if (blockCache) sb.append(" --block-cache");
+        if (blockCache != null) sb.append(" --block-cache");
         return sb.toString().strip();
     }
 }

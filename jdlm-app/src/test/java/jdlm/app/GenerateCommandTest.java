@@ -124,6 +124,22 @@ class GenerateCommandTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void blockCacheTakesDualOrPrefix() {
+        String[] base = {"--length", "16", "--steps", "16", "--block", "8", "--json"};
+        Map<String, String> kinds = Map.of("dual", "--block-cache", "prefix", "--block-cache=prefix");
+        for (Map.Entry<String, String> k : kinds.entrySet()) {
+            String[] args = java.util.Arrays.copyOf(base, base.length + 1);
+            args[base.length] = k.getValue();
+            CommandRun r = generate(args);
+            assertEquals(k.getKey(), ((Map<String, Object>) r.json().get("settings")).get("block_cache"), r.err());
+        }
+        CommandRun bad = generate("--length", "8", "--block", "4", "--block-cache=full");
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().contains("--block-cache takes dual or prefix (or nothing, for dual), not 'full'"), bad.err());
+    }
+
+    @Test
     void missingModelIsAnErrorNamingModel() {
         CommandRun r = CommandRun.of("generate", "--model", dir.resolve("nothing-here").toString());
         assertEquals(2, r.exit());

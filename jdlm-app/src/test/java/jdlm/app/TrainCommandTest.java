@@ -191,10 +191,10 @@ class TrainCommandTest {
         String[] greedy = {"--prompt", "the c", "--length", "20", "--temperature", "0", "--no-eos-stop", "--json"};
         CommandRun cached = CommandRun.of(concat(new String[] {"generate", "--model", run.toString()}, greedy));
         assertEquals(0, cached.exit(), cached.err());
-        assertEquals(true, ((Map<String, Object>) cached.json().get("settings")).get("block_cache"));
+        assertEquals("dual", ((Map<String, Object>) cached.json().get("settings")).get("block_cache"));
         CommandRun full = CommandRun.of(concat(new String[] {"generate", "--model", run.toString(), "--cfg", "0.0000001"}, greedy));
         assertEquals(0, full.exit(), full.err());
-        assertEquals(false, ((Map<String, Object>) full.json().get("settings")).get("block_cache"));
+        assertEquals("none", ((Map<String, Object>) full.json().get("settings")).get("block_cache"));
         assertEquals(cached.json().get("text"), full.json().get("text"), "the exact cache decodes as full passes do");
 
         CommandRun badBlock = CommandRun.of("generate", "--model", run.toString(), "--length", "16", "--block", "4");

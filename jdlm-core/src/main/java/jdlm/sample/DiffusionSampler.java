@@ -84,7 +84,7 @@ public final class DiffusionSampler {
             throw new IllegalArgumentException("this block-diffusion model decodes in its own blocks of " + model.blockSize()
                     + " (counted from position 0); leave --block out or give " + model.blockSize() + ", not " + o.blockLength());
         }
-        if (o.blockCache()) {
+        if (o.blockCache() != BlockCache.NONE) {
             if (!(model instanceof WindowedDenoisingModel)) {
                 throw new IllegalArgumentException("the block cache needs a model that can recompute a window of the canvas; this one cannot");
             }
@@ -155,7 +155,7 @@ public final class DiffusionSampler {
 
     /** One model call per distinct row length among the stale sequences (two with guidance). */
     private void refreshLogits(Canvas c, List<Sequence> active, SamplerOptions o, int[] forwardPasses) {
-        if (o.blockCache()) {
+        if (o.blockCache() != BlockCache.NONE) {
             for (Sequence q : active) if (q.stale || !o.cache()) refreshFromBlockCache(c, q, o, forwardPasses);
             return;
         }
@@ -190,7 +190,10 @@ public final class DiffusionSampler {
         }
     }
 
-    /** A full pass at the start of each block, then passes over the current block only (one sequence per call). */
+    /**
+     * A full pass at the start of each block, then passes over the current block only (dual cache) or
+     * over it and everything after it (prefix cache), one sequence per call.
+     */
     private void refreshFromBlockCache(Canvas c, Sequence q, SamplerOptions o, int[] forwardPasses) {
         WindowedDenoisingModel wm = (WindowedDenoisingModel) model;
         int s = q.index, len = c.length(s), vocab = model.vocabSize();
@@ -206,7 +209,7 @@ public final class DiffusionSampler {
             suppress(q.logits, 0, len, o);
             q.cachedBlock = q.block;
         } else {
-            int lo = blockStart(c, q), hi = blockEnd(c, q);
+            int lo = blockStart(c, q), hi = o.blockCache() == BlockCache.PREFIX ? len : blockEnd(c, q);
             // a block model's block may begin inside the prompt: its prompt rows attend to the
             // changing rows too, so the window is the whole model block (exact, not stale)
             if (model.blockSize() > 0) lo -= lo % model.blockSize();

@@ -15,20 +15,18 @@ package jdlm.sample;
  * @param stopAtEos             an EOS with everything before it committed ends the answer
  * @param fillWithPad           after the ending EOS, fill with PAD instead of EOS
  * @param cache                 skip the forward pass of a sequence whose canvas did not change (MDLM ddpm_cache)
- * @param blockCache            Fast-dLLM's dual cache: one full pass per block, then passes over the block's
- *                              positions only, reusing the other positions' keys and values from that full
- *                              pass (approximate: they go stale within the block); needs a model that can
+ * @param blockCache            Fast-dLLM's prefix or dual cache ({@link BlockCache}); needs a model that can
  *                              do it ({@link WindowedDenoisingModel}) and semi-autoregressive blocks
  * @param seed                  seed of the token noise and of random policies
  */
 public record SamplerOptions(int steps, int blockLength, TokenChooser tokens, UnmaskingPolicy policy, double guidance,
                              int remask, boolean suppressEosChoice, boolean suppressEosConfidence, boolean stopAtEos,
-                             boolean fillWithPad, boolean cache, boolean blockCache, long seed) {
+                             boolean fillWithPad, boolean cache, BlockCache blockCache, long seed) {
 
     public SamplerOptions {
         if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
         if (blockLength < 0) throw new IllegalArgumentException("--block must be ≥ 0 (0 = one block), got " + blockLength);
-        if (tokens == null || policy == null) throw new IllegalArgumentException("token chooser and policy are required");
+        if (tokens == null || policy == null || blockCache == null) throw new IllegalArgumentException("token chooser, policy and block cache are required");
         if (!(guidance >= 0) || Double.isInfinite(guidance)) throw new IllegalArgumentException("--cfg must be a finite number ≥ 0, got " + guidance);
         if (remask < 0) throw new IllegalArgumentException("--remask must be ≥ 0, got " + remask);
     }
@@ -36,7 +34,7 @@ public record SamplerOptions(int steps, int blockLength, TokenChooser tokens, Un
     /** Greedy, confidence policy, no guidance, no remasking, EOS not treated specially, caching on, no block cache, seed 0. */
     public static SamplerOptions of(int steps, int blockLength) {
         return new SamplerOptions(steps, blockLength, TokenChooser.greedy(), new ConfidencePolicy(), 0, 0,
-                false, false, false, false, true, false, 0);
+                false, false, false, false, true, BlockCache.NONE, 0);
     }
 
     public SamplerOptions withTokens(TokenChooser t) {
@@ -63,7 +61,12 @@ public record SamplerOptions(int steps, int blockLength, TokenChooser tokens, Un
         return new SamplerOptions(steps, blockLength, tokens, policy, guidance, remask, suppressEosChoice, suppressEosConfidence, stopAtEos, fillWithPad, c, blockCache, seed);
     }
 
-    public SamplerOptions withBlockCache(boolean b) {
+    /** The dual cache, or none. */
+    public SamplerOptions withBlockCache(boolean dual) {
+        return withBlockCache(dual ? BlockCache.DUAL : BlockCache.NONE);
+    }
+
+    public SamplerOptions withBlockCache(BlockCache b) {
         return new SamplerOptions(steps, blockLength, tokens, policy, guidance, remask, suppressEosChoice, suppressEosConfidence, stopAtEos, fillWithPad, cache, b, seed);
     }
 

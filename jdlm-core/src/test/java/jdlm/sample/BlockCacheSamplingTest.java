@@ -52,15 +52,25 @@ class BlockCacheSamplingTest {
     }
 
     @Test
+    void thePrefixCacheRecomputesTheBlockAndEverythingAfterIt() {
+        var m = new ExactWindowModel();
+        GenerationResult r = new DiffusionSampler(m, SPECIAL).generate(Canvas.completion(new int[][] {{0, 1}}, 8, MASK),
+                SamplerOptions.of(8, 4).withBlockCache(BlockCache.PREFIX), StepListener.NONE);
+        assertEquals(List.of("full", "2..10", "2..10", "2..10", "full", "6..10", "6..10", "6..10"), m.calls);
+        assertEquals(8, r.forwardPasses());
+    }
+
+    @Test
     void withAnExactWindowTheOutputEqualsPlainDecoding() {
         for (long seed = 0; seed < 5; seed++) {
             var o = SamplerOptions.of(6, 3).withTokens(new TokenChooser(1.0, 0, 1.0)).withSeed(seed);
-            var m = new ExactWindowModel();
-            GenerationResult cached = new DiffusionSampler(m, SPECIAL).generate(Canvas.completion(new int[][] {{0}}, 9, MASK),
-                    o.withBlockCache(true), StepListener.NONE);
             GenerationResult plain = new DiffusionSampler(new ScriptedModel(VOCAB, 64, SCRIPT), SPECIAL)
                     .generate(Canvas.completion(new int[][] {{0}}, 9, MASK), o, StepListener.NONE);
-            assertArrayEquals(plain.canvases()[0], cached.canvases()[0], "seed " + seed);
+            for (BlockCache kind : new BlockCache[] {BlockCache.DUAL, BlockCache.PREFIX}) {
+                GenerationResult cached = new DiffusionSampler(new ExactWindowModel(), SPECIAL).generate(
+                        Canvas.completion(new int[][] {{0}}, 9, MASK), o.withBlockCache(kind), StepListener.NONE);
+                assertArrayEquals(plain.canvases()[0], cached.canvases()[0], kind + ", seed " + seed);
+            }
         }
     }
 

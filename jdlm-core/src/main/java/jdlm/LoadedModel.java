@@ -138,8 +138,33 @@ public record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map
         return answer(encodeChat(messages), length, o);
     }
 
+    /**
+     * {@link #complete}, the text also handed to {@code pieces} as it becomes final ({@link TextStream}):
+     * the pieces add up to the returned answer.
+     */
+    public String complete(String prompt, int length, SamplerOptions o, Consumer<String> pieces) {
+        return answer(encodePrompt(prompt), length, o, pieces);
+    }
+
+    /** {@link #chat}, the text also handed to {@code pieces} as it becomes final. */
+    public String chat(List<ChatMessage> messages, int length, SamplerOptions o, Consumer<String> pieces) {
+        return answer(encodeChat(messages), length, o, pieces);
+    }
+
     private String answer(int[] promptIds, int length, SamplerOptions o) {
         return tokenizer.decode(generate(promptIds, length, o, row -> { }, StepListener.NONE).answers()[0]);
+    }
+
+    private String answer(int[] promptIds, int length, SamplerOptions o, Consumer<String> pieces) {
+        TextStream stream = textStream(promptIds, pieces);
+        return stream.finish(generate(promptIds, length, o, row -> { }, stream).answers()[0]);
+    }
+
+    /** A {@link TextStream} of the answer {@link #generate} gives to {@code promptIds}. */
+    public TextStream textStream(int[] promptIds, Consumer<String> pieces) {
+        // a causal model starts an empty prompt from EOS (see generate)
+        int offset = causal() && promptIds.length == 0 ? 1 : promptIds.length;
+        return new TextStream(tokenizer, offset, uniform(), pieces);
     }
 
     /**

@@ -129,6 +129,24 @@ class LoadedModelTest {
         assertEquals(new ByteTokenizer().decode(expected), fromRun.complete("ab", length, o));
     }
 
+    /** Streamed pieces add up to the answer, for every kind of model, sampled with several steps per call. */
+    @Test
+    void streamedPiecesAddUpToTheAnswer() throws IOException {
+        for (AttentionMode mode : new AttentionMode[] {AttentionMode.BIDIRECTIONAL, AttentionMode.CAUSAL}) {
+            Transformer t = TestModels.random(ModelConfig.of(2, 16, 2, 24, V, 32, mode), 11);
+            LoadedModel m = LoadedModel.open(run(mode.name(), t));
+            for (String prompt : new String[] {"ab", ""}) {
+                SamplerOptions o = m.sampling(8).withTokens(new jdlm.sample.TokenChooser(1.0, 0, 1.0)).withSeed(3);
+                StringBuilder pieces = new StringBuilder();
+                List<String> each = new java.util.ArrayList<>();
+                String whole = m.complete(prompt, 16, o, p -> { pieces.append(p); each.add(p); });
+                assertEquals(m.complete(prompt, 16, o), whole, mode + " '" + prompt + "'");
+                assertEquals(whole, pieces.toString(), mode + " '" + prompt + "'");
+                assertTrue(each.stream().noneMatch(String::isEmpty), "no empty pieces");
+            }
+        }
+    }
+
     @Test
     void infillKeepsBothSidesAndNeverChoosesEos() throws IOException {
         int[] pre = new ByteTokenizer().encode("The "), suf = new ByteTokenizer().encode(" end");

@@ -17,9 +17,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import jdlm.LoadedModel;
+import jdlm.TextStream;
 import jdlm.format.Json;
 import jdlm.format.JsonException;
-import jdlm.sample.StepEvent;
 import jdlm.sample.StepListener;
 import jdlm.tokenizer.ChatMessage;
 import jdlm.tokenizer.Tokenizer;
@@ -246,39 +246,20 @@ final class ApiServer {
             return j;
         }
         SseStream sse = new SseStream(ex);
-        int[] offset = {a.promptIds().length};
-        StringBuilder sent = new StringBuilder();
-        StepListener onStep = e -> {
-            String prefix = committedPrefix(e, offset[0]);
-            if (prefix.length() > sent.length() && prefix.startsWith(sent.toString()) && !prefix.endsWith("\uFFFD")) {
-                sse.send(chunk(id, chat, created, prefix.substring(sent.length()), null));
-                sent.setLength(0);
-                sent.append(prefix);
-            }
-        };
+        TextStream stream = model.textStream(a.promptIds(), piece -> sse.send(chunk(id, chat, created, piece, null)));
         GenerateCommand.Generated g;
         try {
-            g = run(a, row -> offset[0] = model.causal() ? row.length : a.promptIds().length, onStep);
+            g = run(a, row -> { }, stream);
         } catch (IllegalArgumentException e) { // the headers are out: the error goes as an event
             sse.send(error(e.getMessage(), "invalid_request_error"));
             sse.done();
             return null;
         }
         int[] answer = g.result().answers()[0];
-        String text = tok.decode(answer);
-        if (text.startsWith(sent.toString()) && text.length() > sent.length()) sse.send(chunk(id, chat, created, text.substring(sent.length()), null));
+        stream.finish(answer);
         sse.send(chunk(id, chat, created, "", answer.length < a.sampling().length ? "stop" : "length"));
         sse.done();
         return null;
-    }
-
-    /** The answer's text up to its first MASK or EOS (uniform diffusion: nothing before its last step). */
-    private String committedPrefix(StepEvent e, int offset) {
-        if (model.uniform() && !e.finished()) return "";
-        Tokenizer tok = model.tokenizer();
-        int end = offset;
-        while (end < e.canvas().length && e.canvas()[end] != tok.maskId() && e.canvas()[end] != tok.eosId()) end++;
-        return tok.decode(e.canvas(), offset, end);
     }
 
     /** /jdlm/denoise: every step's whole answer region, one token string per position (null: MASK). */

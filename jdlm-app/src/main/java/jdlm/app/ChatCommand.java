@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import jdlm.LoadedModel;
+import jdlm.TextStream;
 import jdlm.format.Json;
 import jdlm.sample.GenerationResult;
 import jdlm.sample.StepListener;
@@ -76,8 +77,14 @@ final class ChatCommand implements Callable<Integer> {
                 continue;
             }
             DenoisingView view = sampling.showSteps ? new DenoisingView(m.tokenizer(), sampling.json ? err : out, !sampling.json && terminal, sampling.length) : null;
+            // without the canvas view, the answer is printed as it becomes final
+            TextStream stream = view != null || sampling.json ? null : m.textStream(prompt, piece -> {
+                out.print(piece);
+                out.flush();
+            });
+            StepListener listener = view != null ? view : stream != null ? stream : StepListener.NONE;
             GenerateCommand.Generated g = GenerateCommand.generate(m, prompt, sampling, false, view != null ? view::start : row -> { },
-                    view != null ? view : StepListener.NONE, turn == 0 ? err::println : note -> { });
+                    listener, turn == 0 ? err::println : note -> { });
             GenerationResult r = g.result();
             int[] answer = r.answers()[0];
             String text = m.tokenizer().decode(answer);
@@ -93,7 +100,9 @@ final class ChatCommand implements Callable<Integer> {
                 j.put("settings", g.settings());
                 out.println(Json.write(j));
             } else {
-                out.println(text.strip());
+                if (stream != null) stream.finish(answer);
+                else out.print(text);
+                out.println();
                 if (terminal) out.println();
             }
             out.flush();

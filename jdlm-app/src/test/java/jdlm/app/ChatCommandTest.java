@@ -145,6 +145,9 @@ class ChatCommandTest {
         String alone = m.chat(List.of(jdlm.tokenizer.ChatMessage.user("and you?")), 6, m.sampling(6));
         assertTrue(!second.equals(alone), "the history changes the answer (else this test could not tell): " + List.of(first, second, alone));
         assertEquals(List.of(first, second, first), got);
+
+        CommandRun plain = chat("hi\nand you?\n", "--model", model.toString(), "--length", "6", "--steps", "6");
+        assertEquals(first + "\n" + second + "\n", plain.out(), "without --json: each answer, streamed, then a new line");
     }
 
     @Test

@@ -57,8 +57,10 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter viewOut = sampling.json ? err : out;
         DenoisingView view = sampling.showSteps ? new DenoisingView(tok, viewOut, !sampling.json && Terminal.interactive(), sampling.length) : null;
 
-        Generated g = generate(m, promptIds, sampling, noEosStop, view != null ? view::start : row -> { },
-                view != null ? view : StepListener.NONE, err::println);
+        StepListener listener = view != null ? view
+                : new GenerationProgress(sampling.plannedSteps(m.causal()), m.causal() ? "decoding" : "denoising",
+                        GenerationProgress.QUIET_SECONDS);
+        Generated g = generate(m, promptIds, sampling, noEosStop, view != null ? view::start : row -> { }, listener, err::println);
         GenerationResult r = g.result();
         Map<String, Object> settings = g.settings();
         int[] answer = r.answers()[0];

@@ -53,7 +53,8 @@ final class InfillCommand implements Callable<Integer> {
             o = sampling.diffusion(m.schedule(), 0);
             settings = sampling.diffusionSettings(o);
         }
-        GenerationResult r = m.infill(pre, n, suf, o, view != null ? view::start : row -> { }, view != null ? view : StepListener.NONE);
+        StepListener listener = view != null ? view : new GenerationProgress(sampling.plannedSteps(false), "denoising", GenerationProgress.QUIET_SECONDS);
+        GenerationResult r = m.infill(pre, n, suf, o, view != null ? view::start : row -> { }, listener);
         int[] middle = r.answers()[0];
         // Read all three parts back from the final canvas, so what is shown is what the sampler kept.
         int[] done = r.canvases()[0];

@@ -99,6 +99,11 @@ final class SamplingOptions {
         return topP != null ? topP : suggested.topP() != null ? suggested.topP() : 1;
     }
 
+    /** Steps a generation plans: a causal model's tokens, else --steps (default --length); EOS may end it sooner. */
+    int plannedSteps(boolean causal) {
+        return causal || steps == null ? length : steps;
+    }
+
     /** Steps of a uniform-diffusion run: --steps, else --length. */
     int uniformSteps() {
         if (length < 1) throw new IllegalArgumentException("--length must be at least 1, got " + length);

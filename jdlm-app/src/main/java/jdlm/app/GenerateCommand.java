@@ -104,7 +104,7 @@ final class GenerateCommand implements Callable<Integer> {
             settings.put("length", (long) sampling.length);
             sampling.putTokenSettings(settings);
         } else if (m.uniform()) {
-            o = SamplerOptions.of(sampling.uniformSteps(), 0).withTokens(sampling.tokens()).withSeed(sampling.seed);
+            o = sampling.uniformOptions();
             settings = sampling.uniformSettings();
         } else {
             o = sampling.diffusion(m.schedule(), m.config().blockSize()).withEos(noEosStop, false, !noEosStop, false);

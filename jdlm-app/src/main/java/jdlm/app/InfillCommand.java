@@ -47,7 +47,7 @@ final class InfillCommand implements Callable<Integer> {
         SamplerOptions o;
         Map<String, Object> settings;
         if (m.uniform()) {
-            o = SamplerOptions.of(sampling.uniformSteps(), 0).withTokens(sampling.tokens()).withSeed(sampling.seed);
+            o = sampling.uniformOptions();
             settings = sampling.uniformSettings();
         } else {
             o = sampling.diffusion(m.schedule(), 0);

@@ -110,6 +110,11 @@ final class SamplingOptions {
         return steps != null ? steps : length;
     }
 
+    /** Options for a uniform-diffusion model's ancestral sampler: its steps, temperature and seed are all it reads. */
+    SamplerOptions uniformOptions() {
+        return SamplerOptions.of(uniformSteps(), 0).withTokens(tokens()).withSeed(seed);
+    }
+
     /** The settings a uniform-diffusion run used, for --json. */
     Map<String, Object> uniformSettings() {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -16,7 +16,8 @@ final class ModelOptions {
     static final String DEFAULT_MODEL = "models/default";
 
     @Option(names = "--model", paramLabel = "RUN_DIR|FILE",
-            description = "A run directory from ./jdlm train or its checkpoint.safetensors (default: models/default in the repository).")
+            description = "A run directory from ./jdlm train (or its checkpoint.safetensors), a GGUF file (LLaDA, Dream, Llama) or a"
+                    + " Hugging Face model directory (default: models/default in the repository).")
     Path model;
 
     @Option(names = "--ema", description = "Use the EMA weights of the checkpoint when it has them.")

@@ -8,6 +8,7 @@ import jdlm.noise.NoiseSchedule;
 import jdlm.sample.AncestralPolicy;
 import jdlm.sample.BlockCache;
 import jdlm.sample.ConfidencePolicy;
+import jdlm.sample.EntropyBoundPolicy;
 import jdlm.sample.EntropyPolicy;
 import jdlm.sample.FactorPolicy;
 import jdlm.sample.MarginPolicy;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Option;
  * what is checked here is only what it cannot see (an option given for a policy that ignores it).
  */
 final class SamplingOptions {
-    static final String POLICIES = "confidence, margin, entropy, random, ancestral, threshold, factor";
+    static final String POLICIES = "confidence, margin, entropy, random, ancestral, threshold, factor, eb";
 
     @Option(names = "--length", defaultValue = "128", paramLabel = "N", description = "Tokens to generate (default: ${DEFAULT-VALUE}).")
     int length;
@@ -38,6 +39,9 @@ final class SamplingOptions {
     Double threshold;
     @Option(names = "--factor", paramLabel = "F", description = "factor policy: commit the longest prefix with c(r) ≥ 1 − F/(r+1), F > 0 (default: 1).")
     Double factor;
+    @Option(names = "--gamma", paramLabel = "γ", description = "eb policy (EB-Sampler): commit the lowest-entropy positions whose entropies,"
+            + " less the largest, sum to at most γ nats, γ ≥ 0 (default: 0.1).")
+    Double gamma;
     @Option(names = "--temperature", paramLabel = "T", description = "Gumbel noise on the logits; 0 is greedy (default: 0, or the model's " + SuggestedSampling.FILE + ").")
     Double temperature;
     @Option(names = "--top-k", paramLabel = "K", description = "Keep the K most likely tokens; 0 keeps all (default: 0, or the model's " + SuggestedSampling.FILE + ").")
@@ -162,6 +166,9 @@ final class SamplingOptions {
         if (factor != null && !name.equals("factor")) {
             throw new IllegalArgumentException("--factor applies only to --policy factor (the policy is " + name + ")");
         }
+        if (gamma != null && !name.equals("eb")) {
+            throw new IllegalArgumentException("--gamma applies only to --policy eb (the policy is " + name + ")");
+        }
         return switch (name) {
             case "confidence" -> new ConfidencePolicy();
             case "margin" -> new MarginPolicy();
@@ -170,6 +177,7 @@ final class SamplingOptions {
             case "ancestral" -> new AncestralPolicy(schedule);
             case "threshold" -> new ThresholdPolicy(threshold != null ? threshold : 0.9);
             case "factor" -> new FactorPolicy(factor != null ? factor : 1.0);
+            case "eb" -> new EntropyBoundPolicy(gamma != null ? gamma : 0.1);
             default -> throw new IllegalArgumentException("unknown --policy '" + name + "'" + (policy == null ? " in " + suggested.file() : "")
                     + "; expected " + POLICIES);
         };
@@ -185,6 +193,7 @@ final class SamplingOptions {
         m.put("policy", policyName());
         if (o.policy() instanceof ThresholdPolicy t) m.put("threshold", t.threshold());
         if (o.policy() instanceof FactorPolicy f) m.put("factor", f.factor());
+        if (o.policy() instanceof EntropyBoundPolicy e) m.put("gamma", e.gamma());
         putTokenSettings(m);
         m.put("cfg", cfg);
         m.put("remask", (long) remask);
@@ -207,6 +216,7 @@ final class SamplingOptions {
         if (policy != null) sb.append(" --policy");
         if (threshold != null) sb.append(" --threshold");
         if (factor != null) sb.append(" --factor");
+        if (gamma != null) sb.append(" --gamma");
         if (cfg != 0) sb.append(" --cfg");
         if (remask != 0) sb.append(" --remask");
         if (blockCache != null) sb.append(" --block-cache");

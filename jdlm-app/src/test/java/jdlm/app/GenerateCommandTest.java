@@ -139,6 +139,20 @@ class GenerateCommandTest {
         assertTrue(bad.err().contains("--block-cache takes dual or prefix (or nothing, for dual), not 'full'"), bad.err());
     }
 
+    /** EB-Sampler: with a huge γ every block is committed in one step; γ = 0 takes one token per step; --gamma needs eb. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void entropyBoundPolicyCommitsAsManyAsItsBudgetAllows() {
+        Map<String, Object> all = generate("--length", "16", "--block", "8", "--policy", "eb", "--gamma", "1000", "--no-eos-stop", "--json").json();
+        assertEquals(2L, all.get("forward_passes"), "one pass per block");
+        assertEquals(1000.0, ((Map<String, Object>) all.get("settings")).get("gamma"));
+        Map<String, Object> one = generate("--length", "16", "--block", "8", "--policy", "eb", "--gamma", "0", "--no-eos-stop", "--json").json();
+        assertEquals(16L, one.get("forward_passes"), "one token per pass");
+        CommandRun bad = generate("--length", "8", "--gamma", "0.5");
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().contains("--gamma applies only to --policy eb"), bad.err());
+    }
+
     @Test
     void missingModelIsAnErrorNamingModel() {
         CommandRun r = CommandRun.of("generate", "--model", dir.resolve("nothing-here").toString());

@@ -51,6 +51,26 @@ class UnmaskingPolicyTest {
     }
 
     @Test
+    void entropyBoundCommitsTheLongestPrefixWhoseEntropiesBelowTheLargestSumToGamma() {
+        // entropies by position: 0.02, 0.05, 0.30, 0.01 → ascending: pos 3 (0.01), 0 (0.02), 1 (0.05), 2 (0.30)
+        double[] negH = {-0.02, -0.05, -0.30, -0.01};
+        int[] all = {0, 1, 2, 3};
+        BlockStep any = new BlockStep(0, 1, 1);
+        // sums below the k-th: k=2 0.01, k=3 0.03, k=4 0.08 (the largest, 0.30, never counts)
+        assertArrayEquals(new int[] {3, 0, 1, 2}, new EntropyBoundPolicy(0.1).select(negH, all, any, null));
+        assertArrayEquals(new int[] {3, 0, 1, 2}, new EntropyBoundPolicy(0.08).select(negH, all, any, null));
+        assertArrayEquals(new int[] {3, 0, 1}, new EntropyBoundPolicy(0.05).select(negH, all, any, null));
+        assertArrayEquals(new int[] {3, 0}, new EntropyBoundPolicy(0.01).select(negH, all, any, null));
+        assertArrayEquals(new int[] {3}, new EntropyBoundPolicy(0).select(negH, all, any, null));
+        assertArrayEquals(new int[] {2}, new EntropyBoundPolicy(0).select(negH, new int[] {2}, any, null));
+        double[] p = {0.5, 0.3, 0.2};
+        assertEquals(new EntropyPolicy().score(p, 3, 0, null), new EntropyBoundPolicy(1).score(p, 3, 0, null), 0);
+        for (double g : new double[] {-0.1, Double.NaN, Double.POSITIVE_INFINITY}) {
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> new EntropyBoundPolicy(g)).getMessage().startsWith("--gamma"));
+        }
+    }
+
+    @Test
     void marginAndEntropyScoresAreHandWorked() {
         double[] p = {0.5, 0.3, 0.2};
         assertEquals(0.2, new MarginPolicy().score(p, 3, 2, null), 1e-12);

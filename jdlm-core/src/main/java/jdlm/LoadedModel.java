@@ -57,6 +57,10 @@ import jdlm.train.Checkpoint;
  * ancestrally ({@link UniformSampler}), a causal model token by token over its KV cache
  * ({@link AutoregressiveSampler}).
  *
+ * <p>Threads: the weights are read-only and every call keeps its own state, so calls may run at
+ * once from several threads; the shared compute pool serves one of them at a time, and the others
+ * compute on their own thread meanwhile (slower, never wrong).
+ *
  * @param training the training settings stored in the checkpoint (empty when it has none)
  * @param ema      true when the EMA weights were loaded
  * @param chat     the chat template of an imported instruct model, or null

@@ -147,6 +147,29 @@ class LoadedModelTest {
         }
     }
 
+    /** Calls from several threads at once give what the same calls give one after the other. */
+    @Test
+    void concurrentCallsAnswerAsSequentialOnes() throws Exception {
+        // wide enough that its products go to the shared pool (which takes one caller at a time)
+        Transformer t = TestModels.random(ModelConfig.of(2, 128, 4, 384, V, 64, AttentionMode.BIDIRECTIONAL), 12);
+        LoadedModel m = LoadedModel.open(run("masked", t));
+        int calls = 6;
+        String[] sequential = new String[calls];
+        for (int i = 0; i < calls; i++) sequential[i] = m.complete("ab", 24, m.sampling(12).withTokens(new jdlm.sample.TokenChooser(1.0, 0, 1.0)).withSeed(i));
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(calls);
+        try {
+            List<java.util.concurrent.Future<String>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < calls; i++) {
+                long seed = i;
+                answers.add(threads.submit(() -> m.complete("ab", 24, m.sampling(12).withTokens(new jdlm.sample.TokenChooser(1.0, 0, 1.0)).withSeed(seed))));
+            }
+            for (int i = 0; i < calls; i++) assertEquals(sequential[i], answers.get(i).get(), "call " + i);
+        } finally {
+            threads.shutdown();
+        }
+        assertTrue(java.util.Arrays.stream(sequential).distinct().count() > 1, "the seeds give different answers");
+    }
+
     @Test
     void infillKeepsBothSidesAndNeverChoosesEos() throws IOException {
         int[] pre = new ByteTokenizer().encode("The "), suf = new ByteTokenizer().encode(" end");

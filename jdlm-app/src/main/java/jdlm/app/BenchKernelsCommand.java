@@ -59,6 +59,9 @@ public final class BenchKernelsCommand implements Callable<Integer> {
 
     @Option(names = "--weights-only", description = "Run only the read bandwidth and the stored-weight products.")
     boolean weightsOnly;
+    @Option(names = "--plot", paramLabel = "SVG", description = "Also draw the stored-weight matrix-vector GB/s against the read"
+            + " bandwidth (out of cache and in cache, the most threads of the run) into this SVG file.")
+    Path plot;
 
     @Option(names = "--rows-of-x", split = ",", paramLabel = "N", defaultValue = "256",
             description = "Rows of x in the stored-weight product y[N,4096] = x·Wᵀ, each against the f32 GEMM "
@@ -331,6 +334,7 @@ public final class BenchKernelsCommand implements Callable<Integer> {
         }
         out.put("notes", String.join(" | ", notes));
 
+        if (plot != null && !noWeights) writePlot(out);
         if (json) {
             System.out.println(Json.write(out));
         } else {
@@ -420,6 +424,33 @@ public final class BenchKernelsCommand implements Callable<Integer> {
         System.out.println("(weights: 64 random rows quantised, repeated to fill the matrix; off-heap like a mapped file;");
         System.out.printf(Locale.ROOT, " in cache: about %d KiB of rows of %d columns per thread, which stay in L2 — the kernel's own speed)%n",
                 IN_CACHE_BYTES_PER_THREAD >> 10, IN_CACHE_COLS);
+    }
+
+    /** The matrix-vector ratios of the run's largest thread count, drawn into --plot. */
+    private void writePlot(Map<String, Object> r) {
+        int t = Arrays.stream(threads).max().orElse(1);
+        List<String> types = new ArrayList<>(), series = new ArrayList<>();
+        Map<String, double[]> ratios = new LinkedHashMap<>();
+        for (int[] shape : WEIGHT_MATVECS) series.add(shape[0] + " × " + shape[1] + " (out of cache)");
+        series.add("in cache (the kernel's own speed)");
+        for (QuantType type : WEIGHT_TYPES) {
+            String key = "weights_" + type.name().toLowerCase(Locale.ROOT);
+            double[] v = new double[series.size()];
+            for (int i = 0; i < WEIGHT_MATVECS.length; i++) {
+                v[i] = r.get(key + "_matvec_" + WEIGHT_MATVECS[i][0] + "x" + WEIGHT_MATVECS[i][1] + "_t" + t + "_vs_bandwidth") instanceof Double d ? d : Double.NaN;
+            }
+            v[WEIGHT_MATVECS.length] = r.get(key + "_matvec_in_cache_t" + t + "_vs_bandwidth") instanceof Double d ? d : Double.NaN;
+            types.add(type.name());
+            ratios.put(type.name(), v);
+        }
+        String title = String.format(Locale.ROOT, "stored-weight matrix-vector, %d thread(s): GB/s ÷ read bandwidth (%.1f GB/s)", t,
+                r.get("bandwidth_gbps_t" + t) instanceof Double d ? d : Double.NaN);
+        try {
+            Files.writeString(plot, MatvecBandwidthPlot.svg(title, types, series, ratios));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot write --plot " + plot + ": " + e.getMessage(), e);
+        }
+        System.err.println("plot: " + plot.toAbsolutePath());
     }
 
     /**

@@ -213,6 +213,63 @@ class WeightMatmulTest {
         }
     }
 
+    /** An F16 matrix holding these half bit patterns, row after row. */
+    private static WeightTensor halves(short[] bits, int rows, int cols) {
+        java.lang.foreign.MemorySegment seg = ARENA.allocate(2L * bits.length, 64);
+        for (int i = 0; i < bits.length; i++) seg.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, 2L * i, bits[i]);
+        return new WeightTensor("halves", QuantType.F16, new long[] {rows, cols}, seg);
+    }
+
+    /** Every finite half, read by the matrix-vector product against one-hot x: each comes out as Float.float16ToFloat's value. */
+    @Test
+    void everyFiniteHalfIsReadExactly() {
+        short[] bits = new short[63488];
+        int n = 0;
+        for (int h = 0; h < 65536; h++) if ((h & 0x7C00) != 0x7C00) bits[n++] = (short) h;
+        int rows = 992, cols = 64;
+        WeightTensor w = halves(bits, rows, cols);
+        float[] y = new float[rows];
+        for (int j = 0; j < cols; j++) {
+            float[] x = new float[cols];
+            x[j] = 1;
+            WeightMatmul.multiply(TWO, w, x, 0, 1, y, 0, false);
+            for (int r = 0; r < rows; r++) {
+                float want = Float.float16ToFloat(bits[r * cols + j]);
+                assertTrue(y[r] == want, "half 0x" + Integer.toHexString(bits[r * cols + j] & 0xFFFF) + ": " + y[r] + ", want " + want);
+            }
+        }
+    }
+
+    /** Rows holding infinities and NaNs, in the vector part and in the tail, give what float arithmetic gives. */
+    @Test
+    void halfInfinitiesAndNaNsPropagateAsInFloat() {
+        for (int cols : new int[] {333, 4096}) {
+            int rows = 6;
+            Random rnd = new Random(cols);
+            short[] bits = new short[rows * cols];
+            for (int i = 0; i < bits.length; i++) bits[i] = Float.floatToFloat16(rnd.nextFloat() - 0.5f);
+            short inf = (short) 0x7C00, negInf = (short) 0xFC00, nan = (short) 0x7E00;
+            bits[0 * cols + 5] = inf;                 // in the vectors
+            bits[1 * cols + 6] = negInf;
+            bits[2 * cols + 7] = nan;
+            bits[3 * cols + cols - 1] = inf;          // in the tail (333) or the last vector (4096)
+            bits[4 * cols + 9] = inf;
+            bits[4 * cols + 10] = negInf;             // inf − inf: NaN
+            WeightTensor w = halves(bits, rows, cols);
+            float[] x = new float[cols];
+            for (int i = 0; i < cols; i++) x[i] = 0.5f + rnd.nextFloat(); // positive: the signs of the infinities survive
+            float[] y = new float[rows];
+            WeightMatmul.multiply(ONE, w, x, 0, 1, y, 0, false);
+            for (int r = 0; r < rows; r++) {
+                double s = 0;
+                for (int k = 0; k < cols; k++) s += (double) Float.float16ToFloat(bits[r * cols + k]) * x[k];
+                String where = "cols=" + cols + " row " + r + ": " + y[r] + ", want " + s;
+                if (Double.isNaN(s) || Double.isInfinite(s)) assertEquals(Double.valueOf(s).floatValue(), y[r], where);
+                else assertTrue(Math.abs(y[r] - s) <= 1e-5 * cols, where);
+            }
+        }
+    }
+
     @Test
     void operandsTooShortAreRejected() {
         WeightTensor w = Quantizer.quantize("blk.0.ffn_up", QuantType.Q8_0, new float[4 * 64], 0, 4, 64, ARENA);

@@ -127,6 +127,8 @@ public record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map
      * answer: one block (a block diffusion model: its own blocks, with its exact KV cache),
      * confidence policy, greedy, and the answer ends at EOS. Change them with the {@code with...}
      * methods of {@link SamplerOptions}. A causal model uses only the token settings and the seed.
+     * (The command line also applies a model directory's {@code sampling.json}, e.g. the bundled
+     * model's blocks of 4 at temperature 0.8; here those are yours to set.)
      */
     public SamplerOptions sampling(int steps) {
         return SamplerOptions.of(steps, 0).withBlockCache(config().blockCausal()).withEos(false, false, true, false);

@@ -30,4 +30,16 @@ public record TrainingOptions(int steps, int batch, int seqLen, int accumulation
         if (!(emaDecay >= 0 && emaDecay < 1)) throw new IllegalArgumentException("--ema must be in [0, 1), got " + emaDecay);
         if (evalEvery < 0 || evalBatches < 0 || checkpointEvery < 0) throw new IllegalArgumentException("intervals must be ≥ 0");
     }
+
+    /**
+     * The command line's defaults for a run of {@code steps} updates at peak learning rate {@code lr}:
+     * warm-up over min(200, steps/10) updates, then cosine to lr/10; clipping at 1, weight decay
+     * 0.1, β = (0.9, 0.95), no accumulation, no EMA, no validation or checkpoints (the caller saves),
+     * seed 0. Change what you need with the record's constructor.
+     */
+    public static TrainingOptions defaults(int steps, int batch, int seqLen, double lr) {
+        LearningRateSchedule schedule = new LearningRateSchedule(LearningRateSchedule.Kind.COSINE, lr, lr / 10,
+                Math.min(200, steps / 10), steps, 0.2);
+        return new TrainingOptions(steps, batch, seqLen, 1, schedule, 1.0, 0.1, 0.9, 0.95, 0, 0, 8, 0, 0);
+    }
 }

@@ -254,7 +254,7 @@ public final class BenchKernelsCommand implements Callable<Integer> {
                                         / time(() -> WeightMatmul.multiply(pool, mv, xv, 0, 1, yv, 0, false)) / 1e9);
                             }
                         }
-                        // The same product on a matrix that stays in the threads' L2 caches: the kernel's own
+                        // The same product on a matrix that stays in the caches (L2, or the shared L3 when threads swap rows): the kernel's own
                         // speed, with no memory traffic. Below 0.8 of the bandwidth, no prefetching can bring
                         // the out-of-cache product to 0.8 of it: the kernel is bound by the core.
                         for (int i = 0; i < threads.length; i++) {
@@ -422,7 +422,7 @@ public final class BenchKernelsCommand implements Callable<Integer> {
             }
         }
         System.out.println("(weights: 64 random rows quantised, repeated to fill the matrix; off-heap like a mapped file;");
-        System.out.printf(Locale.ROOT, " in cache: about %d KiB of rows of %d columns per thread, which stay in L2 — the kernel's own speed)%n",
+        System.out.printf(Locale.ROOT, " in cache: about %d KiB of rows of %d columns per thread, which stay in the caches — the kernel's own speed)%n",
                 IN_CACHE_BYTES_PER_THREAD >> 10, IN_CACHE_COLS);
     }
 

@@ -126,8 +126,12 @@ final class EvalCommand implements Callable<Integer> {
         int bounds = m.causal() || m.uniform() ? 1 : leftToRight ? 4 : 3;
         long work = (long) windows * (m.causal() ? 1 : bounds * samples + (leftToRight ? len : 0) + (maskRates == null ? 0 : maskRates * samples));
         int rates = maskRates == null ? 0 : maskRates;
-        ProgressBar progress = work >= 256 ? new ProgressBar((long) windows * (bounds + rates)) : null;
+        // a model trained on SEDD's score entropy also gets that bound, on the continuous NELBO's draws
+        boolean sedd = "sedd".equals(m.training().get("objective")) && !m.causal() && !m.uniform();
+        int passes = bounds + rates + (sedd ? 1 : 0);
+        ProgressBar progress = work >= 256 ? new ProgressBar((long) windows * passes) : null;
         SplittableRandom seeds = new SplittableRandom(seed);
+        List<Long> continuousSeeds = new ArrayList<>();
         List<Estimate> profile = new ArrayList<>();
         for (int b = 0; b < bounds + rates; b++) { // the bounds, then (--mask-rates) one pass per masking rate
             PooledEstimate pooled = new PooledEstimate();
@@ -138,6 +142,7 @@ final class EvalCommand implements Callable<Integer> {
                 int count = Math.min(perCall, windows - first);
                 int[] part = Arrays.copyOfRange(tokens, first * len, (first + count) * len);
                 long chunkSeed = seeds.nextLong();
+                if (b == CONTINUOUS) continuousSeeds.add(chunkSeed);
                 pooled.add(b >= bounds ? evaluator.maskedCrossEntropyAt(part, count, len, rate(b - bounds, rates), samples, chunkSeed)
                         : switch (m.causal() ? -1 : m.uniform() ? -2 : b) {
                     case -1 -> evaluator.autoregressiveNll(part, count, len);
@@ -157,6 +162,17 @@ final class EvalCommand implements Callable<Integer> {
             estimates.add(pooled.result());
             // the causal model scores tokens 1..L-1 of each window (token 0 has no left context)
             bytes.add(textBytes(tok, tokens, len, m.causal() ? 1 : 0));
+        }
+        if (sedd) {
+            PooledEstimate pooled = new PooledEstimate();
+            for (int first = 0, c = 0; first < windows; first += chunk, c++) {
+                int count = Math.min(chunk, windows - first);
+                int[] part = Arrays.copyOfRange(tokens, first * len, (first + count) * len);
+                pooled.add(evaluator.scoreEntropyBound(part, count, len, sched, samples, continuousSeeds.get(c)));
+                if (progress != null) progress.update((long) (passes - 1) * windows + first + count, 0, "score entropy");
+            }
+            estimates.add(pooled.result());
+            bytes.add(textBytes(tok, tokens, len, 0));
         }
 
         double bytesPerToken = (double) bytes.getFirst() / tokens.length; // masked models score every token

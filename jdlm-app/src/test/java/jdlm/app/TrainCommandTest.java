@@ -159,6 +159,11 @@ class TrainCommandTest {
         CommandRun eval = CommandRun.of("eval", "--model", run.toString(), "--data", TinyRuns.text().toString(), "--max-sequences", "2", "--json");
         assertEquals(0, eval.exit(), eval.err());
         assertEquals("masked", eval.json().get("kind"));
+        // the three masked bounds, then SEDD's own on the continuous NELBO's draws: never below it
+        List<Map<String, Object>> estimates = (List<Map<String, Object>>) eval.json().get("estimates");
+        assertEquals(4, estimates.size());
+        assertEquals("score entropy (SEDD, cosine)", estimates.get(3).get("method"));
+        assertTrue((Double) estimates.get(3).get("nats_per_token") >= (Double) estimates.get(0).get("nats_per_token"), estimates.toString());
         assertTrue(!generated(run, "--length", "8", "--steps", "4", "--json").isEmpty());
 
         CommandRun wrong = CommandRun.of("train", "--data", TinyRuns.text().toString(), "--out", dir.resolve("w").toString(), "--objective", "sed");

@@ -8,6 +8,7 @@ import jdlm.noise.AbsorbingProcess;
 import jdlm.noise.NoiseSchedule;
 import jdlm.noise.TimeSampler;
 import jdlm.noise.UniformProcess;
+import jdlm.train.ScoreEntropyObjective;
 import jdlm.train.WeightedCrossEntropy;
 
 /**
@@ -46,14 +47,30 @@ public final class LikelihoodEvaluator {
     }
 
     public Estimate continuousNelbo(int[] sequences, int count, int len, NoiseSchedule schedule, int samplesPerSequence, long seed) {
-        AbsorbingProcess process = new AbsorbingProcess(maskId);
-        TimeSampler sampler = new TimeSampler(1e-3, true);
         return estimate("continuous NELBO (" + schedule.name() + ")", sequences, count, len, samplesPerSequence, seed,
-                (x0, xt, off, n, i, b, rng, times) -> {
-                    double t = times[i];
-                    process.corrupt(x0, xt, off, n, schedule.maskProbability(t), rng);
-                    return schedule.weight(t);
-                }, sampler);
+                continuousCorruption(schedule), new TimeSampler(1e-3, true), false);
+    }
+
+    /** Masks at an antithetic time t of the schedule, weighted by its −α′/(1 − α). */
+    private Corruption continuousCorruption(NoiseSchedule schedule) {
+        AbsorbingProcess process = new AbsorbingProcess(maskId);
+        return (x0, xt, off, n, i, b, rng, times) -> {
+            double t = times[i];
+            process.corrupt(x0, xt, off, n, schedule.maskProbability(t), rng);
+            return schedule.weight(t);
+        };
+    }
+
+    /**
+     * SEDD's bound for a model trained on its score entropy ({@code train --objective sedd}): the
+     * continuous NELBO's corruption and weights, each masked position scored by the score entropy
+     * ({@link ScoreEntropyObjective#positionLoss}) instead of the cross-entropy of softmax. It is MDLM's
+     * NELBO plus w·(u − 1 − log u) ≥ 0 per masked position (u the scores' sum over N), so with the same
+     * seed it is never below {@link #continuousNelbo}, and equal when the scores sum to N.
+     */
+    public Estimate scoreEntropyBound(int[] sequences, int count, int len, NoiseSchedule schedule, int samplesPerSequence, long seed) {
+        return estimate("score entropy (SEDD, " + schedule.name() + ")", sequences, count, len, samplesPerSequence, seed,
+                continuousCorruption(schedule), new TimeSampler(1e-3, true), true);
     }
 
     public Estimate lladaBound(int[] sequences, int count, int len, int samplesPerSequence, long seed) {
@@ -209,10 +226,17 @@ public final class LikelihoodEvaluator {
      * The Monte-Carlo loop of the bounds. A block-diffusion model is scored block by block: each
      * block of each window is corrupted alone (its own time, or its own l) given the clean blocks
      * before it, all in one pass over [x₀ | x_t]; the window's value is the sum of its blocks'
-     * weighted masked cross-entropies over L. Other models have one block: the whole window.
+     * weighted masked cross-entropies over L. Other models have one block: the whole window. With
+     * {@code scoreEntropy} a masked position is scored by SEDD's score entropy instead of the
+     * cross-entropy.
      */
     private Estimate estimate(String method, int[] sequences, int count, int len, int samplesPerSequence, long seed,
                               Corruption corruption, TimeSampler times) {
+        return estimate(method, sequences, count, len, samplesPerSequence, seed, corruption, times, false);
+    }
+
+    private Estimate estimate(String method, int[] sequences, int count, int len, int samplesPerSequence, long seed,
+                              Corruption corruption, TimeSampler times, boolean scoreEntropy) {
         if (count < 1) throw new IllegalArgumentException("no sequences to evaluate");
         if (samplesPerSequence < 1) throw new IllegalArgumentException("samples per sequence must be at least 1");
         int vocab = model.config().vocabSize();
@@ -255,7 +279,14 @@ public final class LikelihoodEvaluator {
                 model.forward(a, input);
                 WeightedCrossEntropy.suppress(a.logits(), b * row, vocab, maskId);
                 float[] losses = new float[b * row];
-                jdlm.tensor.CrossEntropy.forward(a.logits(), b * row, vocab, targets, losses);
+                if (scoreEntropy) {
+                    double[] e = new double[vocab];
+                    for (int r = 0; r < b * row; r++) {
+                        if (targets[r] >= 0) losses[r] = (float) ScoreEntropyObjective.positionLoss(a.logits(), r * vocab, vocab, targets[r], e);
+                    }
+                } else {
+                    jdlm.tensor.CrossEntropy.forward(a.logits(), b * row, vocab, targets, losses);
+                }
                 for (int s = 0; s < b; s++) {
                     double sum = 0;
                     for (int i = 0; i < len; i++) sum += weights[s * len + i] * losses[s * row + row - len + i];

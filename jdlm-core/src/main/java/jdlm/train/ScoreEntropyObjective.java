@@ -41,24 +41,34 @@ public final class ScoreEntropyObjective implements Objective {
     public double lossAndGradient(float[] logits, int vocab, TrainingBatch b, float[] dLogits) {
         int rows = b.batch() * b.seqLen(), mask = b.suppressedToken();
         WeightedCrossEntropy.suppress(logits, rows, vocab, mask); // e^{−∞} = 0: MASK has no score
-        double n = vocab - 1, constant = Math.log(n) - 1, loss = 0;
+        double loss = 0;
         double[] e = new double[vocab];
         for (int r = 0; r < rows; r++) {
             int target = b.targets()[r];
             if (target < 0) continue;
-            double w = b.weights()[r], sum = 0;
+            double w = b.weights()[r];
             int off = r * vocab;
-            for (int y = 0; y < vocab; y++) {
-                e[y] = Math.exp(logits[off + y]) / n;
-                sum += e[y];
-            }
-            loss += w * (sum - logits[off + target] + constant);
+            loss += w * positionLoss(logits, off, vocab, target, e);
             if (dLogits != null) {
                 for (int y = 0; y < vocab; y++) dLogits[off + y] += (float) (w * e[y]);
                 dLogits[off + target] -= (float) w;
             }
         }
         return loss;
+    }
+
+    /**
+     * The unweighted score entropy of one masked position whose logits start at {@code off} (MASK's
+     * already −∞): {@code Σ_y e^{o_y}/N − o_target + log N − 1}, N = vocab − 1; {@code e} (vocab long)
+     * receives e^{o_y}/N.
+     */
+    public static double positionLoss(float[] logits, int off, int vocab, int target, double[] e) {
+        double n = vocab - 1, sum = 0;
+        for (int y = 0; y < vocab; y++) {
+            e[y] = Math.exp(logits[off + y]) / n;
+            sum += e[y];
+        }
+        return sum - logits[off + target] + Math.log(n) - 1;
     }
 
     @Override

@@ -37,23 +37,34 @@ class LikelihoodEvaluatorTest {
         return s;
     }
 
-    /** ce[seq][pattern]: Σ over masked positions of −log p(x₀ | x_t), MASK excluded, computed in double. */
-    private static double[][] maskedCrossEntropies(Transformer m, int[] seqs) {
-        double[][] ce = new double[COUNT][1 << L];
+    /** A masked position's score from its logits (at {@code off}) and its clean token. */
+    private interface PositionScore {
+        double of(float[] logits, int off, int target);
+    }
+
+    /** sum[seq][pattern]: Σ over the pattern's masked positions of their score, the model run on each x_t. */
+    private static double[][] maskedSums(Transformer m, int[] seqs, PositionScore score) {
+        double[][] sum = new double[COUNT][1 << L];
         for (int s = 0; s < COUNT; s++) {
             for (int pattern = 0; pattern < (1 << L); pattern++) {
                 int[] xt = new int[L];
                 for (int i = 0; i < L; i++) xt[i] = ((pattern >> i) & 1) != 0 ? MASK : seqs[s * L + i];
                 float[] logits = m.logits(xt, 1, L);
                 for (int i = 0; i < L; i++) {
-                    if (((pattern >> i) & 1) == 0) continue;
-                    double z = 0;
-                    for (int v = 0; v < C.vocabSize(); v++) if (v != MASK) z += Math.exp(logits[i * C.vocabSize() + v]);
-                    ce[s][pattern] += Math.log(z) - logits[i * C.vocabSize() + seqs[s * L + i]];
+                    if (((pattern >> i) & 1) != 0) sum[s][pattern] += score.of(logits, i * C.vocabSize(), seqs[s * L + i]);
                 }
             }
         }
-        return ce;
+        return sum;
+    }
+
+    /** ce[seq][pattern]: Σ over masked positions of −log p(x₀ | x_t), MASK excluded, computed in double. */
+    private static double[][] maskedCrossEntropies(Transformer m, int[] seqs) {
+        return maskedSums(m, seqs, (logits, off, target) -> {
+            double z = 0;
+            for (int v = 0; v < C.vocabSize(); v++) if (v != MASK) z += Math.exp(logits[off + v]);
+            return Math.log(z) - logits[off + target];
+        });
     }
 
     /** The mean of ce over the patterns that mask exactly l positions. */
@@ -147,22 +158,12 @@ class LikelihoodEvaluatorTest {
      * here in double: Σ_{y≠MASK} e^{o_y}/N − o_{x₀} + log N − 1, N = V − 1.
      */
     private static double[][] maskedScoreEntropies(Transformer m, int[] seqs) {
-        double[][] se = new double[COUNT][1 << L];
         double n = C.vocabSize() - 1;
-        for (int s = 0; s < COUNT; s++) {
-            for (int pattern = 0; pattern < (1 << L); pattern++) {
-                int[] xt = new int[L];
-                for (int i = 0; i < L; i++) xt[i] = ((pattern >> i) & 1) != 0 ? MASK : seqs[s * L + i];
-                float[] logits = m.logits(xt, 1, L);
-                for (int i = 0; i < L; i++) {
-                    if (((pattern >> i) & 1) == 0) continue;
-                    double sum = 0;
-                    for (int v = 0; v < C.vocabSize(); v++) if (v != MASK) sum += Math.exp(logits[i * C.vocabSize() + v]) / n;
-                    se[s][pattern] += sum - logits[i * C.vocabSize() + seqs[s * L + i]] + Math.log(n) - 1;
-                }
-            }
-        }
-        return se;
+        return maskedSums(m, seqs, (logits, off, target) -> {
+            double sum = 0;
+            for (int v = 0; v < C.vocabSize(); v++) if (v != MASK) sum += Math.exp(logits[off + v]) / n;
+            return sum - logits[off + target] + Math.log(n) - 1;
+        });
     }
 
     /**

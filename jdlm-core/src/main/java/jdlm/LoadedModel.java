@@ -168,9 +168,12 @@ public record LoadedModel(Path file, Transformer model, Tokenizer tokenizer, Map
 
     /** A {@link TextStream} of the answer {@link #generate} gives to {@code promptIds}. */
     public TextStream textStream(int[] promptIds, Consumer<String> pieces) {
-        // a causal model starts an empty prompt from EOS (see generate)
-        int offset = causal() && promptIds.length == 0 ? 1 : promptIds.length;
-        return new TextStream(tokenizer, offset, uniform(), pieces);
+        return new TextStream(tokenizer, answerStart(promptIds), uniform(), pieces);
+    }
+
+    /** Where the answer to {@code promptIds} starts in {@link #generate}'s canvases (a causal model starts an empty prompt from EOS). */
+    public int answerStart(int[] promptIds) {
+        return causal() && promptIds.length == 0 ? 1 : promptIds.length;
     }
 
     /**

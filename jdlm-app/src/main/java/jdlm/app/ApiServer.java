@@ -231,7 +231,7 @@ final class ApiServer {
         long created = System.currentTimeMillis() / 1000;
         Tokenizer tok = model.tokenizer();
         if (!a.stream()) {
-            GenerateCommand.Generated g = run(a, row -> { }, StepListener.NONE);
+            GenerateCommand.Generated g = run(a, StepListener.NONE);
             int[] answer = g.result().answers()[0];
             Map<String, Object> choice = new LinkedHashMap<>();
             choice.put("index", 0L);
@@ -249,7 +249,7 @@ final class ApiServer {
         TextStream stream = model.textStream(a.promptIds(), piece -> sse.send(chunk(id, chat, created, piece, null)));
         GenerateCommand.Generated g;
         try {
-            g = run(a, row -> { }, stream);
+            g = run(a, stream);
         } catch (IllegalArgumentException e) { // the headers are out: the error goes as an event
             sse.send(error(e.getMessage(), "invalid_request_error"));
             sse.done();
@@ -276,18 +276,18 @@ final class ApiServer {
     private Map<String, Object> denoiseAdmitted(HttpExchange ex, Ask a) throws IOException {
         Tokenizer tok = model.tokenizer();
         SseStream sse = new SseStream(ex);
-        int[] offset = {a.promptIds().length};
+        int offset = model.answerStart(a.promptIds());
         long t0 = System.nanoTime();
         StepListener onStep = e -> {
             List<Object> cells = new ArrayList<>();
-            for (int i = offset[0]; i < e.canvas().length; i++) {
+            for (int i = offset; i < e.canvas().length; i++) {
                 int t = e.canvas()[i];
                 cells.add(t == tok.maskId() ? null : tok.decodeWithSpecials(new int[] {t}));
             }
             Map<String, Object> j = new LinkedHashMap<>();
             j.put("step", (long) e.step());
             j.put("block", (long) e.block());
-            j.put("committed", java.util.stream.IntStream.of(e.positions()).mapToObj(p -> (long) (p - offset[0])).toList());
+            j.put("committed", java.util.stream.IntStream.of(e.positions()).mapToObj(p -> (long) (p - offset)).toList());
             j.put("tokens", cells);
             j.put("forward_passes", (long) e.forwardPasses());
             j.put("seconds", (System.nanoTime() - t0) / 1e9);
@@ -296,7 +296,7 @@ final class ApiServer {
         };
         GenerateCommand.Generated g;
         try {
-            g = run(a, row -> offset[0] = model.causal() ? row.length : a.promptIds().length, onStep);
+            g = run(a, onStep);
         } catch (IllegalArgumentException e) {
             sse.send(error(e.getMessage(), "invalid_request_error"));
             sse.done();
@@ -311,10 +311,10 @@ final class ApiServer {
         return null;
     }
 
-    private GenerateCommand.Generated run(Ask a, java.util.function.Consumer<int[]> start, StepListener listener) {
+    private GenerateCommand.Generated run(Ask a, StepListener listener) {
         generation.lock();
         try {
-            return GenerateCommand.generate(model, a.promptIds(), a.sampling(), false, start, listener, note -> { });
+            return GenerateCommand.generate(model, a.promptIds(), a.sampling(), false, row -> { }, listener, note -> { });
         } finally {
             generation.unlock();
         }
